@@ -1,0 +1,3 @@
+from sr_audit.cli.main import main
+
+main()

@@ -1,0 +1,36 @@
+"""Shared fixtures. Reference data lives in ../shared/datasets (never copied into the repo)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_datasets_dir() -> Path:
+    """``$SR_AUDIT_DATA`` if set, else ``../shared/datasets`` beside the repository."""
+    env = os.environ.get("SR_AUDIT_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    root = shared_datasets_dir()
+    if not (root / "README.md").is_file():
+        pytest.skip(f"reference data not found at {root} (set SR_AUDIT_DATA to the shared datasets folder)")
+    return root
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any("gpu" in item.keywords for item in items):
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA (torch.cuda.is_available() is false); run on a GPU machine")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
