@@ -19,6 +19,7 @@ from sr_audit.errors import SrAuditError
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "sr_audit.cli.backends_cmd",
+    "sr_audit.cli.resize_cmd",
 )
 
 

@@ -1,0 +1,441 @@
+"""How far apart do the resize backends land? Pairwise PSNR of their low-resolution outputs.
+
+:func:`compare_backends` takes a folder of high-resolution (HR) images and an integer scale ``s``:
+
+1. each image is modcropped (bottom and right rows/columns dropped) to a multiple of ``s``;
+2. each backend shrinks it to ``(H/s, W/s)`` on its 8-bit path (RGB stays RGB, grayscale stays
+   grayscale); the size is passed explicitly, so every backend's LR has the same shape whatever its
+   size rule, and its scale is exactly ``1/s``;
+3. for every pair of backends, the PSNR between their LR images, on RGB and on Y, averaged over the
+   images;
+4. for every backend, the round trip down then up again (the same backend, 8-bit, back to
+   ``(H, W)``) against HR, on RGB and on Y, after shaving ``shave`` pixels on every side (default
+   ``s``, as in the SRCNN evaluation protocol).
+
+PSNR is ``20 log10(255 / RMSE)`` on the 0..255 scale. Y is MATLAB ``rgb2ycbcr``'s luma, unrounded
+(:func:`sr_audit.colour.rgb_to_y`, ``"matlab"``); a grayscale image is its own Y (and its own RGB).
+Two backends whose outputs are identical give ``inf`` dB, written "identical" in tables. When a pair
+is identical on some images only, the mean is taken over the images where it differs and the count
+of identical images is reported beside it (a mean with ``inf`` in it says nothing).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sr_audit import backends
+from sr_audit.colour import rgb_to_y
+from sr_audit.conventions import ResizeSpec
+from sr_audit.errors import BackendUnavailableError, ImageError, SpecError, SrAuditError
+from sr_audit.image_io import list_images, read_image, write_bytes_atomic
+from sr_audit.metrics import psnr
+from sr_audit.resize import resize
+
+#: How an infinite PSNR (identical images) is written in tables.
+IDENTICAL = "identical"
+
+#: PSNR channels reported, in table order.
+CHANNELS: tuple[str, ...] = ("y", "rgb")
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """A registered backend and whether it can run here.
+
+    Attributes
+    ----------
+    name : str
+        Registered name.
+    default_spec : str or None
+        Canonical default spec (e.g. ``pil:bicubic+aa``); None when the backend cannot be loaded.
+    reason : str or None
+        Why it cannot run (with the fix), None when it is available.
+    """
+
+    name: str
+    default_spec: str | None
+    reason: str | None
+
+
+def backend_status() -> list[BackendStatus]:
+    """Every registered backend, in registry order, with its availability."""
+    found: list[BackendStatus] = []
+    for name in backends.names():
+        try:
+            backend = backends.get_backend(name)
+            spec = str(backend.resolve(ResizeSpec(name)))
+        except (ImportError, SrAuditError) as exc:
+            found.append(BackendStatus(name, None, f"backend module cannot be loaded: {exc}"))
+            continue
+        found.append(BackendStatus(name, spec, backend.unavailable_reason()))
+    return found
+
+
+def available_names() -> list[str]:
+    """Names of the registered backends that can run here."""
+    return [s.name for s in backend_status() if s.reason is None]
+
+
+def select_specs(request: str) -> tuple[list[str], list[BackendStatus]]:
+    """Turn ``"all"`` or ``"SPEC,SPEC,..."`` into canonical spec strings, plus the skipped backends.
+
+    ``"all"`` takes every available backend's default spec and returns the unavailable ones as
+    skipped. Named specs must all be available: an unknown or unavailable one is an error, since
+    the user asked for it.
+    """
+    if request.strip().lower() == "all":
+        statuses = backend_status()
+        chosen = [s.default_spec for s in statuses if s.reason is None and s.default_spec is not None]
+        return chosen, [s for s in statuses if s.reason is not None]
+    specs: list[str] = []
+    for text in (t.strip() for t in request.split(",")):
+        if not text:
+            raise SpecError(f"empty spec in --backends {request!r}; separate specs with single commas")
+        specs.append(str(resolve_available(text)))
+    if len(set(specs)) != len(specs):
+        raise SpecError(f"--backends {request!r} names the same spec twice; name each once")
+    return specs, []
+
+
+def resolve_available(text: str) -> ResizeSpec:
+    """Resolve a spec string whose backend is registered and available; errors list the available ones."""
+    parsed = ResizeSpec.parse(text)
+    status = {s.name: s for s in backend_status()}
+    if parsed.backend not in status:
+        raise SpecError(
+            f"unknown backend {parsed.backend!r}; available backends: {', '.join(available_names()) or 'none'}"
+        )
+    reason = status[parsed.backend].reason
+    if reason is not None:
+        raise BackendUnavailableError(
+            f"backend {parsed.backend!r} cannot run: {reason}; available backends: {', '.join(available_names())}"
+        )
+    return backends.resolve(parsed)
+
+
+def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
+    """Drop the last rows and columns so that height and width are multiples of ``scale`` (MATLAB ``modcrop``)."""
+    h, w = image.shape[0] - image.shape[0] % scale, image.shape[1] - image.shape[1] % scale
+    if h == 0 or w == 0:
+        raise ImageError(f"a {image.shape[0]}x{image.shape[1]} image is smaller than the scale {scale}")
+    return image[:h, :w]
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float64) if image.ndim == 2 else rgb_to_y(image, "matlab")
+
+
+def _shaved(image: np.ndarray, shave: int) -> np.ndarray:
+    return image[shave : image.shape[0] - shave, shave : image.shape[1] - shave] if shave else image
+
+
+def _psnr_pair(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    return {
+        "y": psnr(_luma(a), _luma(b), data_range=255.0),
+        "rgb": psnr(a, b, data_range=255.0),
+    }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per-image results of :func:`compare_backends` (long format) and their summaries.
+
+    Attributes
+    ----------
+    specs : list of str
+        Canonical specs compared, in the order given.
+    skipped : list of BackendStatus
+        Backends left out because they cannot run here.
+    scale : int
+        Downscaling factor.
+    shave : int
+        Border shaved before the round-trip PSNR.
+    pairs : DataFrame
+        Columns ``image, a, b, y, rgb``: PSNR (dB) between the LR outputs of specs ``a`` and ``b``.
+    roundtrip : DataFrame
+        Columns ``image, spec, y, rgb``: PSNR (dB) of down-then-up against the HR image.
+    """
+
+    specs: list[str]
+    skipped: list[BackendStatus]
+    scale: int
+    shave: int
+    pairs: pd.DataFrame
+    roundtrip: pd.DataFrame
+
+    def pair_matrix(self, channel: str, column: str | None = None) -> pd.DataFrame:
+        """Square table (specs x specs) of :meth:`pair_means` ``column`` (default: the mean PSNR on
+        ``channel``; ``f"{channel}_identical_images"`` gives the counts); NaN on the diagonal."""
+        matrix = pd.DataFrame(np.nan, index=self.specs, columns=self.specs, dtype=float)
+        for row in self.pair_means().itertuples(index=False):
+            value = getattr(row, column or channel)
+            matrix.loc[row.a, row.b] = matrix.loc[row.b, row.a] = value
+        return matrix
+
+    def pair_means(self) -> pd.DataFrame:
+        """One row per pair: mean PSNR per channel and how many images the pair gives identically."""
+        rows = []
+        for (a, b), group in self.pairs.groupby(["a", "b"], sort=False):
+            row: dict[str, object] = {"a": a, "b": b}
+            for c in CHANNELS:
+                row[c] = mean_psnr(group[c])
+                row[f"{c}_identical_images"] = int(np.isinf(group[c]).sum())
+            rows.append(row)
+        columns = ["a", "b"] + [f"{c}{suffix}" for c in CHANNELS for suffix in ("", "_identical_images")]
+        return pd.DataFrame(rows, columns=columns)
+
+    def roundtrip_summary(self) -> pd.DataFrame:
+        """One row per spec: mean round-trip PSNR on Y and RGB."""
+        rows = [
+            {"spec": spec, **{c: mean_psnr(group[c]) for c in CHANNELS}}
+            for spec, group in self.roundtrip.groupby("spec", sort=False)
+        ]
+        return pd.DataFrame(rows, columns=["spec", *CHANNELS]).set_index("spec")
+
+    @property
+    def n_images(self) -> int:
+        return int(self.roundtrip["image"].nunique())
+
+
+def mean_psnr(values: pd.Series) -> float:
+    """Mean of per-image PSNRs over the finite ones; ``inf`` when all are infinite."""
+    finite = values[np.isfinite(values)]
+    return math.inf if finite.empty else float(finite.mean())
+
+
+def compare_backends(
+    data: str | os.PathLike[str],
+    scale: int,
+    specs: list[str],
+    *,
+    skipped: list[BackendStatus] | None = None,
+    shave: int | None = None,
+    progress: bool = True,
+) -> Comparison:
+    """Downscale every HR image in ``data`` with every spec; PSNR between backends and round trips.
+
+    Parameters
+    ----------
+    data : str or PathLike
+        An image file or a folder of them (8-bit RGB or grayscale).
+    scale : int
+        Integer downscaling factor, at least 2.
+    specs : list of str
+        Backend specs, at least two (see :func:`select_specs`).
+    skipped : list of BackendStatus, optional
+        Backends left out, carried into the result for reporting.
+    shave : int, optional
+        Pixels shaved on every side before the round-trip PSNR; default ``scale``.
+    progress : bool
+        Show a tqdm progress bar over the images (on a terminal).
+
+    Returns
+    -------
+    Comparison
+    """
+    from tqdm import tqdm
+
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
+        raise SpecError(f"scale must be an integer of at least 2, got {scale!r}")
+    if len(specs) < 2:
+        raise SpecError(f"comparing needs at least two backends, got {len(specs)}: {', '.join(specs) or 'none'}")
+    shave = int(scale) if shave is None else shave
+    if shave < 0:
+        raise SpecError(f"shave must be 0 or more pixels, got {shave}")
+    files = list_images(data)
+    pair_rows: list[dict[str, object]] = []
+    trip_rows: list[dict[str, object]] = []
+    for path in tqdm(files, desc="compare", unit="image", disable=None if progress else True):
+        hr = read_image(path)
+        if hr.dtype != np.uint8:
+            raise ImageError(f"{path}: {hr.dtype} image; compare works on 8-bit images, convert it to 8 bits first")
+        hr = modcrop(hr, scale)
+        if min(hr.shape[:2]) <= 2 * shave:
+            raise ImageError(f"{path}: {hr.shape[0]}x{hr.shape[1]} is too small to shave {shave} pixels per side")
+        lr_size = (hr.shape[0] // scale, hr.shape[1] // scale)
+        low = {spec: resize(hr, spec, size=lr_size) for spec in specs}
+        for a, b in itertools.combinations(specs, 2):
+            pair_rows.append({"image": path.name, "a": a, "b": b, **_psnr_pair(low[a], low[b])})
+        for spec in specs:
+            up = resize(low[spec], spec, size=hr.shape[:2])
+            trip_rows.append({"image": path.name, "spec": spec, **_psnr_pair(_shaved(hr, shave), _shaved(up, shave))})
+    return Comparison(
+        specs=list(specs),
+        skipped=list(skipped or []),
+        scale=int(scale),
+        shave=shave,
+        pairs=pd.DataFrame(pair_rows, columns=["image", "a", "b", *CHANNELS]),
+        roundtrip=pd.DataFrame(trip_rows, columns=["image", "spec", *CHANNELS]),
+    )
+
+
+# ------------------------------------------------------------------------------------------ output
+
+
+def format_psnr(value: float, identical_images: int = 0, n_images: int = 0) -> str:
+    """``"31.27"``, ``"identical"`` for inf, ``""`` for NaN; a partial identity is counted beside it.
+
+    >>> format_psnr(31.2689), format_psnr(math.inf), format_psnr(30.0, 1, 5)
+    ('31.27', 'identical', '30.00 (1/5 identical)')
+    """
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return IDENTICAL
+    text = f"{value:.2f}"
+    return f"{text} ({identical_images}/{n_images} identical)" if identical_images else text
+
+
+def markdown_table(table: pd.DataFrame, index_title: str) -> str:
+    """A GitHub markdown table of string cells, the index as the first column."""
+    header = [index_title, *map(str, table.columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    for label, row in table.iterrows():
+        lines.append("| " + " | ".join([str(label), *map(str, row.tolist())]) + " |")
+    return "\n".join(lines)
+
+
+def pair_markdown(result: Comparison, channel: str) -> str:
+    """The pairwise table of ``channel`` as markdown, formatted cells, ``—`` on the diagonal."""
+    matrix = result.pair_matrix(channel)
+    counts = result.pair_matrix(channel, f"{channel}_identical_images")
+    cells = pd.DataFrame(
+        [
+            [
+                "—" if a == b else format_psnr(matrix.loc[a, b], int(counts.loc[a, b]), result.n_images)
+                for b in result.specs
+            ]
+            for a in result.specs
+        ],
+        index=result.specs,
+        columns=result.specs,
+    )
+    return markdown_table(cells, "PSNR (dB)")
+
+
+def roundtrip_markdown(result: Comparison) -> str:
+    """The round-trip table as markdown."""
+    summary = result.roundtrip_summary()
+    cells = summary.apply(lambda col: col.map(format_psnr)).rename(columns={"y": "Y", "rgb": "RGB"})
+    return markdown_table(cells, "spec (down then up)")
+
+
+def report_markdown(result: Comparison, data: str) -> str:
+    """The whole comparison as one markdown document."""
+    parts = [
+        f"# Resize backends compared: x{result.scale} downscaling",
+        "",
+        f"Data: `{data}`, {result.n_images} images, modcropped to a multiple of {result.scale}; every backend "
+        f"shrinks by 1/{result.scale} on its 8-bit path. PSNR in dB on the 0..255 scale; Y is MATLAB rgb2ycbcr "
+        "luma (unrounded), a grayscale image is its own Y. Mean over images.",
+        "",
+        "## Pairwise PSNR between LR outputs, Y",
+        "",
+        pair_markdown(result, "y"),
+        "",
+        "## Pairwise PSNR between LR outputs, RGB",
+        "",
+        pair_markdown(result, "rgb"),
+        "",
+        f"## Round trip: down then up with the same backend, against HR (shave {result.shave})",
+        "",
+        roundtrip_markdown(result),
+    ]
+    if result.skipped:
+        parts += ["", "## Skipped backends", ""]
+        parts += [f"- `{s.name}`: {s.reason}" for s in result.skipped]
+    return "\n".join(parts) + "\n"
+
+
+def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[str]) -> None:
+    """Heatmap of the pairwise PSNR on ``channel``, annotated; identical pairs in a colour of their own."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    matrix = result.pair_matrix(channel).to_numpy()
+    n = len(result.specs)
+    finite = np.isfinite(matrix)
+    identical = np.isinf(matrix)
+    identical_colour, diagonal_colour = "#f2c14e", "#d9d9d9"
+    size = 1.2 + 1.1 * n
+    fig, ax = plt.subplots(figsize=(size + 2.2, size))
+    cmap = matplotlib.colormaps["viridis"].copy()
+    cmap.set_bad(diagonal_colour)
+    values = np.ma.masked_array(matrix, mask=~finite)
+    if finite.any():
+        low, high = float(matrix[finite].min()), float(matrix[finite].max())
+        if high - low < 1e-6:
+            low, high = low - 0.5, high + 0.5
+    else:
+        low, high = 0.0, 1.0
+    image = ax.imshow(values, cmap=cmap, vmin=low, vmax=high)
+    for i, j in itertools.product(range(n), range(n)):
+        if identical[i, j]:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=identical_colour))
+            ax.text(j, i, "∞\nidentical", ha="center", va="center", fontsize=8)
+        elif finite[i, j]:
+            shade = (matrix[i, j] - low) / (high - low)
+            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=9,
+                    color="black" if shade > 0.6 else "white")
+        else:
+            ax.text(j, i, "—", ha="center", va="center", color="#555555")
+    ax.set_xticks(range(n), result.specs, rotation=40, ha="right")
+    ax.set_yticks(range(n), result.specs)
+    ax.set_title(f"PSNR between LR outputs ({channel.upper()}), x{result.scale} down, {result.n_images} images")
+    colourbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    colourbar.set_label("PSNR (dB); higher = closer")
+    if identical.any():
+        ax.legend(handles=[Patch(color=identical_colour, label="identical (∞ dB)")],
+                  loc="upper left", bbox_to_anchor=(0.0, -0.25 - 0.02 * n), frameon=False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+@dataclass(frozen=True)
+class ComparisonFiles:
+    """Paths written by :func:`write_comparison`."""
+
+    markdown: Path
+    pairs_csv: Path
+    pairs_mean_csv: Path
+    roundtrip_csv: Path
+    heatmap: Path
+
+
+def write_comparison(result: Comparison, out_dir: str | os.PathLike[str], data: str) -> ComparisonFiles:
+    """Write the markdown report, the CSVs and the Y heatmap.
+
+    CSVs: ``pairs.csv`` and ``roundtrip.csv`` per image (long format), ``pairs_mean.csv`` one row per
+    pair with the means and identical-image counts; identical images are written ``inf``.
+
+    The folder is created when missing; each file is written atomically.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = ComparisonFiles(
+        markdown=out / "compare.md",
+        pairs_csv=out / "pairs.csv",
+        pairs_mean_csv=out / "pairs_mean.csv",
+        roundtrip_csv=out / "roundtrip.csv",
+        heatmap=out / "pairs_y.png",
+    )
+    write_bytes_atomic(files.markdown, report_markdown(result, data).encode())
+    write_bytes_atomic(files.pairs_csv, result.pairs.to_csv(index=False).encode())
+    write_bytes_atomic(files.pairs_mean_csv, result.pair_means().to_csv(index=False).encode())
+    write_bytes_atomic(files.roundtrip_csv, result.roundtrip.to_csv(index=False).encode())
+    plot_pair_heatmap(result, "y", files.heatmap)
+    return files
