@@ -118,7 +118,8 @@ class AxisWeights:
     indices: np.ndarray
 
 
-def _check_kernel_border(kernel: str, border: str) -> None:
+def check_kernel_border(kernel: str, border: str) -> None:
+    """Raise :class:`SpecError` unless ``kernel`` and ``border`` are ones MATLAB imresize has."""
     if kernel not in KERNEL_WIDTHS:
         raise SpecError(f"MATLAB imresize has no kernel {kernel!r}; kernels: {', '.join(KERNEL_WIDTHS)}")
     if border not in BORDERS:
@@ -147,7 +148,7 @@ def axis_weights(in_len: int, out_len: int, scale: float, kernel: str, antialias
     -------
     AxisWeights
     """
-    _check_kernel_border(kernel, border)
+    check_kernel_border(kernel, border)
     if in_len < 1 or out_len < 1:
         raise SpecError(f"lengths must be positive, got {in_len} -> {out_len}")
     if not (math.isfinite(scale) and scale > 0):
@@ -237,15 +238,51 @@ def round_saturate(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.clip(r, info.min, info.max).astype(dtype)
 
 
-def _resample_axis0(data: np.ndarray, aw: AxisWeights) -> np.ndarray:
-    """Resample axis 0 of a float64 array (any trailing shape): taps accumulated left to right."""
-    out = np.zeros((aw.weights.shape[0],) + data.shape[1:])
-    tmp = np.empty_like(out)
-    wshape = (-1,) + (1,) * (data.ndim - 1)
-    for k in range(aw.weights.shape[1]):
-        np.take(data, aw.indices[:, k], axis=0, out=tmp)
-        tmp *= aw.weights[:, k].reshape(wshape)
-        out += tmp
+#: Bytes of one block of output rows; blocks this size keep the per-tap temporaries in cache.
+_BLOCK_BYTES = 1 << 20
+
+
+def _resample_height(data: np.ndarray, aw: AxisWeights) -> np.ndarray:
+    """Resample the rows of a 2-D float64 array (H, W*C): output row i = sum_k w[i,k] * data[idx[i,k]].
+
+    Taps are accumulated left to right (MATLAB's order), one block of output rows at a time.
+    """
+    m, taps = aw.weights.shape
+    out = np.empty((m, data.shape[1]))
+    rows = max(1, _BLOCK_BYTES // (8 * data.shape[1]))
+    tmp = np.empty((rows, data.shape[1]))
+    for start in range(0, m, rows):
+        o = out[start:start + rows]
+        t = tmp[: o.shape[0]]
+        o.fill(0.0)
+        for k in range(taps):
+            np.take(data, aw.indices[start:start + rows, k], axis=0, out=t)
+            t *= aw.weights[start:start + rows, k, None]
+            o += t
+    return out
+
+
+def _resample_width(data: np.ndarray, aw: AxisWeights, channels: int) -> np.ndarray:
+    """Resample the columns of a 2-D float64 array (H, W*C) holding C interleaved channels.
+
+    Gathers along the flattened last axis with indices ``idx * C + c``, so no transposes are needed;
+    taps are accumulated left to right, one block of rows at a time.
+    """
+    m, taps = aw.weights.shape
+    flat_idx = (aw.indices.T[:, :, None] * channels + np.arange(channels)).reshape(taps, m * channels)
+    flat_w = np.repeat(aw.weights.T, channels, axis=1)
+    out = np.empty((data.shape[0], m * channels))
+    rows = max(1, _BLOCK_BYTES // (8 * m * channels))
+    tmp = np.empty((rows, m * channels))
+    for start in range(0, data.shape[0], rows):
+        src = data[start:start + rows]
+        o = out[start:start + rows]
+        t = tmp[: o.shape[0]]
+        o.fill(0.0)
+        for k in range(taps):
+            np.take(src, flat_idx[k], axis=1, out=t)
+            t *= flat_w[k]
+            o += t
     return out
 
 
@@ -320,17 +357,17 @@ def resample(
     accepted. Other parameters, dtype rules and the result are as in :func:`imresize`.
     """
     _check_image(image)
-    _check_kernel_border(kernel, border)
+    check_kernel_border(kernel, border)
     aa = default_antialias(kernel) if antialias is None else bool(antialias)
     in_size = (int(image.shape[0]), int(image.shape[1]))
     integer = image.dtype.kind == "u"
-    data = image.astype(np.float64)
+    channels = image.shape[2] if image.ndim == 3 else 1
+    shape = list(in_size)
+    data = image.astype(np.float64).reshape(in_size[0], in_size[1] * channels)
     for axis in pass_order(*scales):
         aw = axis_weights(in_size[axis], int(out_size[axis]), float(scales[axis]), kernel, aa, border)
-        if axis == 0:
-            data = _resample_axis0(data, aw)
-        else:
-            data = np.moveaxis(_resample_axis0(np.moveaxis(data, 1, 0), aw), 0, 1)
+        data = _resample_height(data, aw) if axis == 0 else _resample_width(data, aw, channels)
+        shape[axis] = int(out_size[axis])
         if integer:
             data = round_saturate(data, image.dtype).astype(np.float64)
-    return data.astype(image.dtype)
+    return data.reshape(tuple(shape) + image.shape[2:]).astype(image.dtype)
