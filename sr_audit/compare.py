@@ -227,7 +227,8 @@ def compare_backends(
     scale : int
         Integer downscaling factor, at least 2.
     specs : list of str
-        Backend specs, at least two (see :func:`select_specs`).
+        Backend specs, at least two, different once resolved (see :func:`select_specs`); results
+        are labelled with their canonical form.
     skipped : list of BackendStatus, optional
         Backends left out, carried into the result for reporting.
     shave : int, optional
@@ -243,8 +244,9 @@ def compare_backends(
 
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
         raise SpecError(f"scale must be an integer of at least 2, got {scale!r}")
-    if len(specs) < 2:
-        raise SpecError(f"comparing needs at least two backends, got {len(specs)}: {', '.join(specs) or 'none'}")
+    specs = [str(backends.resolve(spec)) for spec in specs]
+    if len(set(specs)) < 2 or len(set(specs)) != len(specs):
+        raise SpecError(f"comparing needs at least two different backend specs, got: {', '.join(specs) or 'none'}")
     shave = int(scale) if shave is None else shave
     if shave < 0:
         raise SpecError(f"shave must be 0 or more pixels, got {shave}")
@@ -370,8 +372,7 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     identical_colour, diagonal_colour = "#f2c14e", "#d9d9d9"
     size = 1.2 + 1.1 * n
     fig, ax = plt.subplots(figsize=(size + 2.2, size))
-    cmap = matplotlib.colormaps["viridis"].copy()
-    cmap.set_bad(diagonal_colour)
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=diagonal_colour)
     values = np.ma.masked_array(matrix, mask=~finite)
     if finite.any():
         low, high = float(matrix[finite].min()), float(matrix[finite].max())

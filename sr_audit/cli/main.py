@@ -20,6 +20,8 @@ from sr_audit.errors import SrAuditError
 COMMANDS: tuple[str, ...] = (
     "sr_audit.cli.backends_cmd",
     "sr_audit.cli.resize_cmd",
+    "sr_audit.cli.compare_cmd",
+    "sr_audit.cli.kernels_cmd",
 )
 
 
