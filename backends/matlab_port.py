@@ -238,14 +238,24 @@ def round_saturate(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.clip(r, info.min, info.max).astype(dtype)
 
 
+def _round_saturate_inplace(block: np.ndarray, top: float, scratch: np.ndarray) -> None:
+    """:func:`round_saturate` of a float64 block in place, to [0, top], result kept in float64."""
+    np.floor(block, out=scratch)
+    block -= scratch  # the fraction, exactly
+    np.greater_equal(block, 0.5, out=block)
+    block += scratch
+    np.clip(block, 0.0, top, out=block)
+
+
 #: Bytes of one block of output rows; blocks this size keep the per-tap temporaries in cache.
 _BLOCK_BYTES = 1 << 20
 
 
-def _resample_height(data: np.ndarray, aw: AxisWeights) -> np.ndarray:
+def _resample_height(data: np.ndarray, aw: AxisWeights, top: float | None) -> np.ndarray:
     """Resample the rows of a 2-D float64 array (H, W*C): output row i = sum_k w[i,k] * data[idx[i,k]].
 
-    Taps are accumulated left to right (MATLAB's order), one block of output rows at a time.
+    Taps are accumulated left to right (MATLAB's order), one block of output rows at a time; with
+    ``top`` set (integer input), each finished block is rounded and saturated to [0, top].
     """
     m, taps = aw.weights.shape
     out = np.empty((m, data.shape[1]))
@@ -259,14 +269,17 @@ def _resample_height(data: np.ndarray, aw: AxisWeights) -> np.ndarray:
             np.take(data, aw.indices[start:start + rows, k], axis=0, out=t)
             t *= aw.weights[start:start + rows, k, None]
             o += t
+        if top is not None:
+            _round_saturate_inplace(o, top, t)
     return out
 
 
-def _resample_width(data: np.ndarray, aw: AxisWeights, channels: int) -> np.ndarray:
+def _resample_width(data: np.ndarray, aw: AxisWeights, channels: int, top: float | None) -> np.ndarray:
     """Resample the columns of a 2-D float64 array (H, W*C) holding C interleaved channels.
 
     Gathers along the flattened last axis with indices ``idx * C + c``, so no transposes are needed;
-    taps are accumulated left to right, one block of rows at a time.
+    taps are accumulated left to right, one block of rows at a time; ``top`` as in
+    :func:`_resample_height`.
     """
     m, taps = aw.weights.shape
     flat_idx = (aw.indices.T[:, :, None] * channels + np.arange(channels)).reshape(taps, m * channels)
@@ -283,6 +296,8 @@ def _resample_width(data: np.ndarray, aw: AxisWeights, channels: int) -> np.ndar
             np.take(src, flat_idx[k], axis=1, out=t)
             t *= flat_w[k]
             o += t
+        if top is not None:
+            _round_saturate_inplace(o, top, t)
     return out
 
 
@@ -360,14 +375,15 @@ def resample(
     check_kernel_border(kernel, border)
     aa = default_antialias(kernel) if antialias is None else bool(antialias)
     in_size = (int(image.shape[0]), int(image.shape[1]))
-    integer = image.dtype.kind == "u"
+    top = float(np.iinfo(image.dtype).max) if image.dtype.kind == "u" else None
     channels = image.shape[2] if image.ndim == 3 else 1
     shape = list(in_size)
     data = image.astype(np.float64).reshape(in_size[0], in_size[1] * channels)
     for axis in pass_order(*scales):
         aw = axis_weights(in_size[axis], int(out_size[axis]), float(scales[axis]), kernel, aa, border)
-        data = _resample_height(data, aw) if axis == 0 else _resample_width(data, aw, channels)
+        if axis == 0:
+            data = _resample_height(data, aw, top)
+        else:
+            data = _resample_width(data, aw, channels, top)
         shape[axis] = int(out_size[axis])
-        if integer:
-            data = round_saturate(data, image.dtype).astype(np.float64)
     return data.reshape(tuple(shape) + image.shape[2:]).astype(image.dtype)

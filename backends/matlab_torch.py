@@ -48,21 +48,26 @@ def _axis_tensors(
     return weights, indices
 
 
-def _round_saturate_uint8(x: torch.Tensor) -> torch.Tensor:
-    """MATLAB's ``uint8()`` of a float64 tensor, kept in float64: half away from zero, 0..255.
+def _round_saturate_uint8_(x: torch.Tensor) -> torch.Tensor:
+    """MATLAB's ``uint8()`` of a float64 tensor, in place and kept in float64: half away from zero, 0..255.
 
     ``x - floor(x)`` is exact, so values just below .5 are not pushed up (see the numpy port).
     """
     fl = torch.floor(x)
-    return (fl + (x - fl >= 0.5).to(x.dtype)).clamp_(0.0, 255.0)
+    x.sub_(fl).ge_(0.5)  # 1.0 where the fraction is >= 0.5
+    return x.add_(fl).clamp_(0.0, 255.0)
 
 
 def _resample_height(x: torch.Tensor, weights: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
-    """Resample the height of a contiguous (B, H, W) tensor: whole rows gathered, taps left to right."""
-    out = None
-    for k in range(weights.shape[0]):
-        term = x.index_select(-2, indices[k]).mul_(weights[k].view(-1, 1))
-        out = term if out is None else out.add_(term)
+    """Resample the height of a contiguous (B, H, W) tensor: whole rows gathered, taps left to right.
+
+    Two buffers per pass (the sum and one gathered tap), reused across taps.
+    """
+    out = x.index_select(-2, indices[0]).mul_(weights[0].view(-1, 1))
+    term = torch.empty_like(out)
+    for k in range(1, weights.shape[0]):
+        torch.index_select(x, -2, indices[k], out=term)
+        out.add_(term.mul_(weights[k].view(-1, 1)))
     return out
 
 
@@ -137,5 +142,5 @@ def imresize_torch(
         )
         data = _resample(data, axis, weights, indices)
         if integer:
-            data = _round_saturate_uint8(data)
+            data = _round_saturate_uint8_(data)
     return data.to(x.dtype).reshape(tuple(x.shape[:-2]) + out_size)
