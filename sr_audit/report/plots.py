@@ -1,0 +1,111 @@
+"""Heatmaps of train x eval matrices, drawn with matplotlib's object API and the Agg canvas.
+
+No pyplot and no global backend switch: each figure is a standalone :class:`~matplotlib.figure.Figure`
+rendered to PNG bytes, so importing this module changes nothing for the caller.
+
+Reading a figure: rows are train specs (then the authors' weights below a rule), columns are eval
+specs, matched cells (train spec = eval spec) are outlined. The absolute panel uses a sequential
+colormap; both difference panels use a diverging colormap centred at 0, symmetric about it
+(blue: better than the reference, red: worse), and every cell is annotated with its value.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from sr_audit.report.tables import METRIC_LABELS, VIEWS, Matrix
+
+DPI = 150
+#: Most eval specs for which the three panels sit side by side.
+SIDE_BY_SIDE_MAX = 5
+_SEQUENTIAL = "viridis"
+_DIVERGING = "RdBu"
+_MISSING = "#e4e4e4"
+
+
+def _text_colour(rgba: tuple[float, float, float, float]) -> str:
+    r, g, b, _ = rgba
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def _panel(fig: Figure, ax, matrix: Matrix, view: str) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    frame = matrix.view(view)
+    values = frame.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    signed = view != "absolute"
+    if signed:
+        span = float(np.max(np.abs(finite))) if finite.size else 0.0
+        span = span or (0.01 if matrix.metric.startswith("psnr") else 1e-4)
+        norm, cmap = Normalize(-span, span), matplotlib.colormaps[_DIVERGING]
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        pad = (hi - lo) * 0.05 or 0.01
+        norm, cmap = Normalize(lo - pad, hi + pad), matplotlib.colormaps[_SEQUENTIAL]
+    cmap = cmap.with_extremes(bad=_MISSING)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    for i, row in enumerate(frame.index):
+        for j, col in enumerate(frame.columns):
+            v = values[i, j]
+            colour = "#777777" if not np.isfinite(v) else _text_colour(cmap(norm(v)))
+            weight = "bold" if row == col else "normal"
+            ax.text(j, i, matrix.cell_text(view, str(row), str(col), v), ha="center", va="center", fontsize=8.5,
+                    color=colour, fontweight=weight)
+            if row == col:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.8))
+    if matrix.n_trained_rows < len(frame.index):
+        ax.axhline(matrix.n_trained_rows - 0.5, color="black", linewidth=1.6)
+    ax.set_xticks(range(len(frame.columns)), labels=list(frame.columns), rotation=35, ha="right",
+                  rotation_mode="anchor", fontsize=8.5)
+    ax.set_yticks(range(len(frame.index)), labels=list(frame.index), fontsize=8.5)
+    ax.tick_params(length=0)
+    ax.set_xlabel("eval spec", fontsize=9)
+    ax.set_title(VIEWS[view], fontsize=9.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = fig.colorbar(image, ax=ax, shrink=0.85, pad=0.02)
+    bar.ax.tick_params(labelsize=7.5)
+    unit = "dB" if matrix.metric.startswith("psnr") else ""
+    bar.set_label(f"Δ {unit}".strip() if signed else unit, fontsize=8)
+
+
+def heatmaps_png(matrix: Matrix, title: str) -> bytes:
+    """The three views of ``matrix`` (absolute, vs matched, vs bicubic) as one PNG.
+
+    Parameters
+    ----------
+    matrix : Matrix
+        One metric of one group (:meth:`ReportData.matrix`).
+    title : str
+        Figure title (the metric label is prepended).
+
+    Returns
+    -------
+    bytes
+        PNG image at :data:`DPI` dots per inch. Up to :data:`SIDE_BY_SIDE_MAX` eval specs the
+        panels sit side by side (about 13 inches wide for 4 eval specs); with more they are stacked.
+    """
+    n_rows, n_cols = matrix.absolute.shape
+    panel_w, panel_h = 0.78 * n_cols + 0.75, 0.36 * n_rows + 1.25
+    label_w = 1.5
+    if n_cols <= SIDE_BY_SIDE_MAX:
+        shape, size = (1, 3), (label_w + 3 * panel_w, panel_h + 0.35)
+    else:
+        shape, size = (3, 1), (label_w + panel_w, 3 * panel_h + 0.35)
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(*shape, sharey=True).ravel()
+    for ax, view in zip(axes, VIEWS):
+        _panel(fig, ax, matrix, view)
+        if shape == (3, 1) or ax is axes[0]:
+            ax.set_ylabel("train spec", fontsize=9)
+    fig.suptitle(f"{METRIC_LABELS[matrix.metric]} — {title}", fontsize=10.5)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

@@ -1,0 +1,409 @@
+"""Everything a report shows, computed from store records with no I/O: matrices, per-image tables,
+best/worst cells, conventions, protocols, environments.
+
+Definitions (repeated in the reports)
+-------------------------------------
+A **group** is every cell that shares eval set, protocol, scale, model name, seed and recipe; its
+train x eval matrices have train specs as rows and eval specs as columns. For a metric M and the
+cell (T, E) of train spec T and eval spec E:
+
+* **absolute**: M(T, E), the mean over the eval set's images;
+* **vs matched**: M(T, E) - M(E, E), where (E, E) is the cell of the same group whose *train* spec
+  is the column's eval spec E (the model trained on E's own degradation); a column whose eval spec
+  was not trained has no reference and shows nothing;
+* **vs bicubic**: M(T, E) - M(bicubic, E), where bicubic is the ``bicubic`` cell of E with the same
+  eval set, protocol and scale: the LR image upscaled by E's own bicubic, i.e. the network's input.
+
+The authors' released weights (``official`` cells of the same eval set, protocol, scale and model
+name) are extra rows under the train specs, treated like any row.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sr_audit.store import CELL_KINDS, METRICS, CellRecord, ModelRecord, canonical_json, content_hash
+
+#: What each metric column is, as reports label it.
+METRIC_LABELS: dict[str, str] = {
+    "psnr_rgb": "PSNR RGB (dB)",
+    "psnr_y": "PSNR Y (dB)",
+    "ssim_rgb": "SSIM RGB",
+    "ssim_y": "SSIM Y",
+}
+#: The three views of a train x eval matrix, as reports title them.
+VIEWS: dict[str, str] = {
+    "absolute": "absolute",
+    "vs_matched": "Δ vs matched (T,E) − (E,E)",
+    "vs_bicubic": "gain over bicubic (T,E) − bicubic(E)",
+}
+#: Row label of the authors' released weights.
+OFFICIAL = "authors' weights"
+#: Row label of the bicubic baseline in per-image tables.
+BICUBIC = "bicubic"
+#: Conventions fields in the order the conventions table shows them (others follow, sorted).
+CONVENTION_ORDER: tuple[str, ...] = (
+    "kernel", "cubic_a", "antialias", "pixel_centre", "border", "size_rule", "scale_source",
+    "pass_order", "float_precision", "uint8_path", "rounding", "dtypes", "notes",
+)
+
+
+def fmt(metric: str, value: float, *, signed: bool = False) -> str:
+    """A metric value as tables print it: PSNR with 2 decimals, SSIM with 4; '–' for missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    digits = 2 if metric.startswith("psnr") else 4
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return text.replace("-", "−")
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table of already formatted strings, rendered as markdown or HTML.
+
+    Attributes
+    ----------
+    columns : tuple of str
+    rows : tuple of tuple of str
+    classes : tuple of tuple of str
+        A CSS class per body cell ("" for none): ``diag`` (matched cell), ``em`` (emphasised),
+        ``pos`` / ``neg`` (better / worse than the reference), ``na`` (missing), ``ref`` (baseline).
+    numeric : tuple of bool
+        Per column: right-align.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    classes: tuple[tuple[str, ...], ...] = ()
+    numeric: tuple[bool, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(len(r) != len(self.columns) for r in self.rows):
+            raise ValueError("every row needs one value per column")
+        if not self.classes:
+            object.__setattr__(self, "classes", tuple(("",) * len(self.columns) for _ in self.rows))
+        if not self.numeric:
+            object.__setattr__(self, "numeric", (False,) * len(self.columns))
+
+    def markdown(self) -> str:
+        """GitHub-flavoured markdown; ``|`` in cells is escaped, diagonal cells are bold."""
+        def cell(text: str, cls: str = "") -> str:
+            text = text.replace("|", "\\|").replace("\n", " ")
+            return f"**{text}**" if cls in ("diag", "em") and text else text
+
+        lines = ["| " + " | ".join(cell(c) for c in self.columns) + " |",
+                 "|" + "|".join("---:" if n else ":---" for n in self.numeric) + "|"]
+        lines += ["| " + " | ".join(cell(t, c) for t, c in zip(row, cls)) + " |" for row, cls in zip(self.rows, self.classes)]
+        return "\n".join(lines)
+
+
+def frame_table(frame: pd.DataFrame) -> TextTable:
+    """A plain DataFrame as a :class:`TextTable` (missing values as empty strings)."""
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+
+    numeric = tuple(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns)
+    return TextTable(columns=tuple(map(str, frame.columns)),
+                     rows=tuple(tuple(text(v) for v in row) for row in frame.itertuples(index=False)),
+                     numeric=numeric)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cells that share everything but the train and eval specs."""
+
+    eval_set: str
+    protocol: str
+    scale: int
+    model: str
+    seed: int | None
+    recipe: str | None
+
+    @property
+    def label(self) -> str:
+        parts = [self.eval_set, f"×{self.scale}", f"SRCNN {self.model}"]
+        parts += [f"seed {self.seed}"] if self.seed is not None else []
+        parts += [f"recipe {self.recipe}"] if self.recipe is not None else []
+        return " · ".join(parts + [f"protocol {self.protocol}"])
+
+    @property
+    def slug(self) -> str:
+        text = f"{self.eval_set}-x{self.scale}-{self.model}-seed{self.seed}-{self.recipe}-{self.protocol}"
+        return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+
+
+def _name(mapping: object) -> str | None:
+    if mapping is None:
+        return None
+    name = mapping.get("name")  # type: ignore[attr-defined]
+    return name if isinstance(name, str) and name else "sha256:" + content_hash(mapping)[:12]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """One metric of one group as train x eval frames (rows: train specs, then official rows)."""
+
+    metric: str
+    absolute: pd.DataFrame
+    vs_matched: pd.DataFrame
+    vs_bicubic: pd.DataFrame
+    bicubic: pd.Series
+    n_trained_rows: int
+
+    def view(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def text(self, view: str) -> TextTable:
+        """A view as a table: row label column, one column per eval spec; the diagonal marked.
+
+        The absolute view gets a last row with the bicubic baselines.
+        """
+        frame = self.view(view)
+        signed = view != "absolute"
+        rows, classes = [], []
+        for label, values in frame.iterrows():
+            rows.append((str(label), *(self.cell_text(view, str(label), col, v) for col, v in values.items())))
+            classes.append(("", *(self._cls(str(label), col, v, signed) for col, v in values.items())))
+        if view == "absolute":
+            rows.append((f"({BICUBIC})", *(fmt(self.metric, self.bicubic.get(c, math.nan)) for c in frame.columns)))
+            classes.append(("ref",) * (len(frame.columns) + 1))
+        return TextTable(columns=("train \\ eval", *map(str, frame.columns)), rows=tuple(rows),
+                         classes=tuple(classes), numeric=(False,) + (True,) * len(frame.columns))
+
+    def cell_text(self, view: str, row: str, col: str, value: float) -> str:
+        """A value as tables and heatmaps print it; the reference cells of the matched view read "ref"."""
+        if view == "vs_matched" and row == col and value == 0:
+            return "ref"
+        return fmt(self.metric, value, signed=view != "absolute")
+
+    @staticmethod
+    def _cls(row: str, col: str, value: float, signed: bool) -> str:
+        if value is None or math.isnan(value):
+            return "na"
+        if row == col:
+            return "diag"
+        if signed and value != 0:
+            return "pos" if value > 0 else "neg"
+        return ""
+
+
+def _ordered_specs(train: Iterable[str], evals: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Rows and columns with the specs in both first, in the same order, so matched cells sit on
+    the top-left diagonal; the rest follow sorted."""
+    train, evals = set(train), set(evals)
+    both = sorted(train & evals)
+    return both + sorted(train - evals), both + sorted(evals - train)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell with the fields reports need: its record, labels and means."""
+
+    record: CellRecord
+    protocol: str
+    recipe: str | None
+    row: str  # train spec, OFFICIAL..., or BICUBIC
+
+    @property
+    def key(self) -> str:
+        return self.record.key
+
+    def mean(self, metric: str) -> float:
+        return self.record.means[metric]
+
+
+@dataclass
+class ReportData:
+    """All report content, built by :func:`build` from a store's records."""
+
+    cells: list[Cell]
+    models: list[ModelRecord]
+    groups: list[Group] = field(default_factory=list)
+    superseded: list[Cell] = field(default_factory=list)
+
+    # ---- lookups
+
+    def baseline(self, eval_set: str, protocol: str, scale: int, eval_spec: str) -> Cell | None:
+        for c in self.cells:
+            r = c.record
+            if r.kind == "bicubic" and (r.eval_set, c.protocol, r.scale, r.eval_spec) == (eval_set, protocol, scale, eval_spec):
+                return c
+        return None
+
+    def matched(self, cell: Cell) -> Cell | None:
+        """The reference of ``cell`` in the vs-matched view: the trained cell of the same group whose
+        train spec is ``cell``'s eval spec."""
+        r = cell.record
+        for c in self.cells:
+            q = c.record
+            if (q.kind == "trained" and q.train_spec == r.eval_spec == q.eval_spec and c.protocol == cell.protocol
+                    and c.recipe == cell.recipe and (q.eval_set, q.scale, q.model, q.seed) == (r.eval_set, r.scale, r.model, r.seed)):
+                return c
+        return None
+
+    def members(self, group: Group) -> list[Cell]:
+        """The group's trained cells and the official cells of its eval set, protocol, scale and model."""
+        out = []
+        for c in self.cells:
+            r = c.record
+            if (r.eval_set, c.protocol, r.scale, r.model) != (group.eval_set, group.protocol, group.scale, group.model):
+                continue
+            if r.kind == "official" or (r.kind == "trained" and (r.seed, c.recipe) == (group.seed, group.recipe)):
+                out.append(c)
+        return out
+
+    def matrix(self, group: Group, metric: str) -> Matrix:
+        """The train x eval matrices of one metric (see the module docstring for the definitions)."""
+        members = self.members(group)
+        trained = [c for c in members if c.record.kind == "trained"]
+        official = [c for c in members if c.record.kind == "official"]
+        rows, cols = _ordered_specs((c.row for c in trained), (c.record.eval_spec for c in members))
+        rows += sorted({c.row for c in official})
+        absolute = pd.DataFrame(np.nan, index=rows, columns=cols)
+        for c in members:
+            absolute.loc[c.row, c.record.eval_spec] = c.mean(metric)
+        matched = pd.Series({e: absolute.loc[e, e] if e in absolute.index else np.nan for e in cols}, dtype=float)
+        bicubic = pd.Series({e: (b.mean(metric) if (b := self.baseline(group.eval_set, group.protocol, group.scale, e))
+                                 else np.nan) for e in cols}, dtype=float)
+        return Matrix(metric=metric, absolute=absolute, vs_matched=absolute - matched, vs_bicubic=absolute - bicubic,
+                      bicubic=bicubic, n_trained_rows=len({c.row for c in trained}))
+
+    def per_image(self, group: Group, metric: str) -> TextTable:
+        """Rows: every cell of the group and the baselines of its eval specs; columns: images, mean."""
+        members = self.members(group)
+        evals = sorted({c.record.eval_spec for c in members})
+        baselines = [b for e in evals if (b := self.baseline(group.eval_set, group.protocol, group.scale, e))]
+        order = {label: i for i, label in enumerate(self.matrix(group, metric).absolute.index)}
+        cells = sorted(members, key=lambda c: (order[c.row], c.record.eval_spec)) + baselines
+        images = sorted({im.name for c in cells for im in c.record.images})
+        rows = []
+        for c in cells:
+            values = {im.name: getattr(im, metric) for im in c.record.images}
+            rows.append((c.row, c.record.eval_spec, *(fmt(metric, values.get(n, math.nan)) for n in images), fmt(metric, c.mean(metric))))
+        classes = tuple(("ref",) * (len(images) + 3) if c.row == BICUBIC else ("",) * (len(images) + 3) for c in cells)
+        return TextTable(columns=("model", "eval spec", *images, "mean"), rows=tuple(rows), classes=classes,
+                         numeric=(False, False) + (True,) * (len(images) + 1))
+
+    def gains(self) -> list[tuple[Cell, float]]:
+        """Trained cells with a bicubic baseline and their PSNR-Y gain over it, best first."""
+        out = []
+        for c in self.cells:
+            r = c.record
+            if r.kind == "trained" and (b := self.baseline(r.eval_set, c.protocol, r.scale, r.eval_spec)):
+                out.append((c, c.mean("psnr_y") - b.mean("psnr_y")))
+        return sorted(out, key=lambda pair: -pair[1])
+
+    # ---- tables of the records' descriptions
+
+    def conventions_table(self) -> TextTable:
+        """What each eval spec's resize computes: one row per conventions field, one column per eval
+        spec (per distinct conventions of it, if its cells disagree); fields whose values differ
+        across columns are emphasised (class ``em``)."""
+        seen: dict[tuple[str, str], dict] = {}
+        for c in self.cells:
+            seen.setdefault((c.record.eval_spec, canonical_json(c.record.conventions)), dict(c.record.conventions))
+        fields = [f for f in CONVENTION_ORDER if any(f in conv for conv in seen.values())]
+        fields += sorted({f for conv in seen.values() for f in conv} - set(fields))
+        specs = sorted(seen)
+        rows, classes = [], []
+        for f in fields:
+            values = [_describe(seen[s].get(f)) for s in specs]
+            rows.append((f, *values))
+            classes.append(("em" if len(set(values)) > 1 else "",) + ("",) * len(values))
+        return TextTable(columns=("field", *(spec for spec, _ in specs)), rows=tuple(rows), classes=tuple(classes))
+
+    def protocol_tables(self) -> list[tuple[str, TextTable]]:
+        """Each distinct protocol: its label and a field/value table."""
+        seen: dict[str, tuple[str, dict]] = {}
+        for c in self.cells:
+            seen.setdefault(canonical_json(c.record.protocol), (c.protocol, dict(c.record.protocol)))
+        return [(label, TextTable(columns=("field", "value"), rows=tuple((k, _describe(v)) for k, v in proto.items())))
+                for label, proto in sorted(seen.values(), key=lambda p: p[0])]
+
+    def environment_table(self) -> TextTable:
+        """Distinct (device, sr-audit version, library versions) with what they computed and when."""
+        envs: dict[str, dict] = {}
+        for what, env in [("cells", c.record.environment) for c in self.cells] + [("models", m.environment) for m in self.models]:
+            key = canonical_json({"device": env.device, "sr_audit": env.sr_audit, "versions": env.versions})
+            e = envs.setdefault(key, {"env": env, "cells": 0, "models": 0, "dates": []})
+            e[what] += 1
+            e["dates"].append(env.date)
+        rows = []
+        for e in envs.values():
+            env, dates = e["env"], sorted(e["dates"])
+            span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} … {dates[-1]}"
+            versions = ", ".join(f"{k} {v}" for k, v in sorted(env.versions.items()))
+            rows.append((env.device, env.sr_audit, versions, str(e["cells"]), str(e["models"]), span))
+        return TextTable(columns=("device", "sr-audit", "library versions", "cells", "models", "date (UTC)"),
+                         rows=tuple(sorted(rows)), numeric=(False, False, False, True, True, False))
+
+    def models_table(self) -> TextTable:
+        """One row per model: what was trained, how long it took, its final loss."""
+        rows = []
+        for m in self.models:
+            rows.append((m.kind, m.train_spec or "–", f"×{m.scale}", m.model, "–" if m.seed is None else str(m.seed),
+                         _name(m.recipe) or "–", ", ".join(sorted(m.data)),
+                         "–" if m.wall_time_s is None else f"{m.wall_time_s:.0f}",
+                         "–" if m.final_loss is None else f"{m.final_loss:.3g}", m.environment.device, m.key[:12]))
+        return TextTable(columns=("kind", "train spec", "scale", "model", "seed", "recipe", "data", "wall time (s)",
+                                  "final loss", "device", "key"), rows=tuple(rows),
+                         numeric=(False,) * 7 + (True, True, False, False))
+
+    def counts(self) -> dict[str, int]:
+        return {kind: sum(c.record.kind == kind for c in self.cells) for kind in CELL_KINDS}
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "–" if value is None else str(value)
+
+
+def _official_rows(cells: Sequence[CellRecord]) -> dict[str, str]:
+    """Row label of each official model key: one label, or one per weights file when several."""
+    keys = sorted({r.model_key for r in cells if r.kind == "official" and r.model_key})
+    if len(keys) <= 1:
+        return {k: OFFICIAL for k in keys}
+    return {k: f"{OFFICIAL} {k[:8]}" for k in keys}
+
+
+def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportData:
+    """Report content from records.
+
+    When several cells land on the same place (same group, row and eval spec: e.g. the same
+    experiment rerun with other library versions), the newest one is shown and the others are
+    listed in ``superseded``.
+    """
+    official = _official_rows(cells)
+    wrapped = []
+    for r in cells:
+        row = r.train_spec if r.kind == "trained" else official[r.model_key] if r.kind == "official" else BICUBIC
+        wrapped.append(Cell(record=r, protocol=_name(r.protocol) or "", recipe=_name(r.recipe), row=row))
+    place: dict[tuple, Cell] = {}
+    superseded = []
+    for c in sorted(wrapped, key=lambda c: c.record.environment.date, reverse=True):
+        r = c.record
+        spot = (r.kind, r.eval_set, c.protocol, r.scale, r.model, r.seed, c.recipe, c.row, r.eval_spec)
+        if spot in place:
+            superseded.append(c)
+        else:
+            place[spot] = c
+    hidden = {id(c) for c in superseded}
+    kept = [c for c in wrapped if id(c) not in hidden]
+    groups = {Group(c.record.eval_set, c.protocol, c.record.scale, c.record.model, c.record.seed, c.recipe)
+              for c in kept if c.record.kind == "trained"}
+    for c in kept:  # official weights with no trained group of their model get a group of their own
+        r = c.record
+        if r.kind == "official" and not any((g.eval_set, g.protocol, g.scale, g.model) == (r.eval_set, c.protocol, r.scale, r.model)
+                                            for g in groups):
+            groups.add(Group(r.eval_set, c.protocol, r.scale, r.model, None, None))
+    ordered = sorted(groups, key=lambda g: (g.eval_set, g.protocol, g.scale, g.model, g.seed is None, g.seed or 0, g.recipe or ""))
+    return ReportData(cells=kept, models=list(models), groups=ordered, superseded=superseded)
