@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "sr_audit.cli.resize_cmd",
     "sr_audit.cli.compare_cmd",
     "sr_audit.cli.kernels_cmd",
+    "sr_audit.cli.results_cmd",
+    "sr_audit.cli.report_cmd",
 )
 
 
