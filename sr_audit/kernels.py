@@ -1,21 +1,28 @@
 """The kernel each backend really applies, measured as an impulse response.
 
 Resizing is linear on the float path, so the weight that output pixel ``j`` gives input pixel ``i``
-is the value output ``j`` takes when the input is a unit impulse at ``i``. :func:`impulse_response`
-feeds a ``1 x N`` float64 row holding one impulse, far from both ends, to the backend and reads the
-whole output row. For a scale ``s = p/q`` the offsets lie on a grid of spacing ``1/p``; impulses at
-``q`` consecutive positions (at most :data:`MAX_PHASES`) fill in every phase of that grid, so a
-shrink by ``1/3`` yields the weights at every integer offset rather than every third.
+is the value output ``j`` takes when the input is a unit impulse at ``i``. Impulses are placed in a
+long ``1 x N`` float64 row, far from both ends and far enough apart that no output sees two of
+them; each output near an impulse yields one sample ``(offset, weight)``. Offsets are in input
+pixels, ``offset = i - u_j`` with ``u_j = (j + 0.5) N / N_out - 0.5``, the half-pixel centre of
+output ``j`` (:data:`sr_audit.conventions.PIXEL_CENTRES`); a backend that maps centres otherwise
+shows up as a kernel shifted off zero. The output size is passed explicitly, so every backend sees
+the same scale.
 
-Offsets are in input pixels, ``offset = i - u_j`` with ``u_j = (j + 0.5) / s - 0.5``, the
-half-pixel centre of output ``j`` (:data:`sr_audit.conventions.PIXEL_CENTRES`). A backend that maps
-centres otherwise shows up as a kernel shifted off zero. The output size is passed explicitly
-(``N s`` with ``N`` a multiple of the scale's denominator), so every backend sees the same scale.
+Two samplings are taken for a scale ``s = p/q``:
 
-The frequency response is the magnitude of the Fourier transform of the sampled response,
-``|H(f)| = |∫ w(x) exp(-2πi f x) dx| / |∫ w(x) dx|`` (trapezoid rule over the offsets, which is the
-discrete-time Fourier transform when they are evenly spaced), for ``f`` in cycles per input pixel.
-Antialiasing shows as a response that is small beyond the output's Nyquist frequency ``s/2``.
+* **taps**: at exactly ``s``. Offsets then lie on a grid of spacing ``1/p``; impulses at ``q``
+  different residues (at most :data:`MAX_PHASES`) fill every phase of that grid. These are the
+  weights really used at this scale: at exactly 1/3, say, a cubic kernel without antialiasing is
+  only ever sampled at integer offsets, where it is 1, 0, 0, so it merely decimates.
+* **sweep**: at ``s' = p m / (q m + 1)``, within ``1/(q m)`` of ``s``, so that the centres drift by
+  one input pixel along the row; impulses at every residue and along the row then see every
+  sub-pixel phase, which traces the continuous kernel
+  (``cv2``'s Keys cubic with a = -0.75, MATLAB's a = -0.5 cubic widened by ``1/s``, ...).
+
+The frequency response is the magnitude of the Fourier transform of the swept kernel,
+``|H(f)| = |∫ w(x) exp(-2πi f x) dx| / |∫ w(x) dx|`` (trapezoid rule), ``f`` in cycles per input
+pixel. Antialiasing shows as a response that is small beyond the output's Nyquist frequency ``s/2``.
 """
 from __future__ import annotations
 
@@ -38,9 +45,12 @@ from sr_audit.resize import conventions_of, parse_scale, resize
 #: shrinking): wide enough for Lanczos-4 and for cubic kernels widened by antialiasing.
 WINDOW_OUTPUT_PIXELS = 6
 
-#: Most impulse positions used: ``q`` positions (the scale's denominator) sample every phase of a
-#: scale ``p/q``; beyond this many, the phases are sampled in part (still exact samples).
+#: Most impulses in the taps row: ``q`` residues sample every phase of a scale ``p/q``; beyond
+#: this many, the phases are sampled in part (still exact samples).
 MAX_PHASES = 32
+
+#: Impulses in the sweep row, each at its own sub-pixel phase.
+SWEEP_IMPULSES = 64
 
 #: Weights smaller than this fraction of the peak count as zero when the support is reported.
 ZERO_TOLERANCE = 1e-6
@@ -64,35 +74,59 @@ def scale_fraction(scale: str | float) -> Fraction:
 
 @dataclass(frozen=True)
 class ImpulseResponse:
-    """The measured 1-D kernel of one spec at one scale.
+    """The measured 1-D kernel of one spec at one scale (see the module docstring).
 
     Attributes
     ----------
     spec : str
         Canonical spec measured.
     scale : Fraction
-        Scale (output / input) it was measured at.
-    offsets : ndarray
-        Input-pixel offsets from the output pixel's half-pixel centre, increasing.
-    weights : ndarray
-        Weight of the input pixel at each offset.
+        Scale (output / input) asked for.
+    tap_offsets, tap_weights : ndarray
+        Taps at exactly ``scale``: input-pixel offsets (increasing) and their weights.
+    curve_offsets, curve_weights : ndarray
+        The kernel swept over sub-pixel phases at ``curve_scale``.
+    curve_scale : float
+        Scale of the sweep, within 1e-4 relative of ``scale``.
     """
 
     spec: str
     scale: Fraction
-    offsets: np.ndarray
-    weights: np.ndarray
+    tap_offsets: np.ndarray
+    tap_weights: np.ndarray
+    curve_offsets: np.ndarray
+    curve_weights: np.ndarray
+    curve_scale: float
 
     def frequency_response(self, frequencies: np.ndarray) -> np.ndarray:
-        """``|H(f)|`` at ``frequencies`` (cycles per input pixel), normalised to 1 at f = 0."""
-        phase = np.exp(-2j * np.pi * np.outer(frequencies, self.offsets))
-        transform = np.trapezoid(phase * self.weights, self.offsets, axis=1)
-        return np.abs(transform) / abs(np.trapezoid(self.weights, self.offsets))
+        """``|H(f)|`` of the swept kernel at ``frequencies`` (cycles per input pixel), 1 at f = 0."""
+        x, w = self.curve_offsets, self.curve_weights
+        transform = np.trapezoid(np.exp(-2j * np.pi * np.outer(frequencies, x)) * w, x, axis=1)
+        return np.abs(transform) / abs(np.trapezoid(w, x))
 
     def half_width(self) -> float:
-        """Largest ``|offset|`` whose weight is not (nearly) zero."""
-        nonzero = np.abs(self.weights) > ZERO_TOLERANCE * np.abs(self.weights).max()
-        return float(np.abs(self.offsets[nonzero]).max())
+        """Largest ``|offset|`` of the swept kernel whose weight is not (nearly) zero."""
+        w = self.curve_weights
+        nonzero = np.abs(w) > ZERO_TOLERANCE * np.abs(w).max()
+        return float(np.abs(self.curve_offsets[nonzero]).max())
+
+
+def _sample(spec: str, n_in: int, n_out: int, positions: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
+    """Resize a row with unit impulses at ``positions``; (offset, weight) of outputs near one."""
+    row = np.zeros((1, n_in), np.float64)
+    row[0, positions] = 1.0
+    out = resize(row, spec, size=(1, n_out))[0].astype(np.float64)
+    centres = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    right = np.clip(np.searchsorted(positions, centres), 1, len(positions) - 1)
+    nearest = np.where(centres - positions[right - 1] < positions[right] - centres,
+                       positions[right - 1], positions[right])
+    offsets = nearest - centres
+    keep = np.abs(offsets) <= half
+    samples: dict[float, list[float]] = {}
+    for offset, weight in zip(offsets[keep], out[keep]):
+        samples.setdefault(round(float(offset), 9), []).append(float(weight))
+    ordered = sorted(samples)
+    return np.array(ordered), np.array([np.mean(samples[o]) for o in ordered])
 
 
 def impulse_response(spec: str, scale: str | float) -> ImpulseResponse:
@@ -109,25 +143,23 @@ def impulse_response(spec: str, scale: str | float) -> ImpulseResponse:
     s = scale_fraction(scale)
     p, q = s.numerator, s.denominator
     half = WINDOW_OUTPUT_PIXELS / float(min(s, 1))
+    # impulses D apart (a multiple of q) never reach the same output; the row ends stay D away
+    spacing = q * math.ceil((2 * half + 8) / q)
     phases = min(q, MAX_PHASES)
-    n_in = q * math.ceil((4 * half + phases + 16) / q)
-    n_out = n_in * p // q
-    centres = (np.arange(n_out) + 0.5) * q / p - 0.5
-    samples: dict[float, list[float]] = {}
-    for position in range(n_in // 2, n_in // 2 + phases):
-        row = np.zeros((1, n_in), np.float64)
-        row[0, position] = 1.0
-        out = resize(row, spec, size=(1, n_out))[0].astype(np.float64)
-        offsets = position - centres
-        keep = np.abs(offsets) <= half
-        for offset, weight in zip(offsets[keep], out[keep]):
-            samples.setdefault(round(float(offset), 9), []).append(float(weight))
-    ordered = sorted(samples)
+    taps_at = spacing + np.arange(phases) * (spacing + 1)
+    m = math.ceil((taps_at[-1] + 2 * spacing) / q)
+    tap_offsets, tap_weights = _sample(spec, q * m, p * m, taps_at, half)
+    sweep_at = spacing + np.arange(SWEEP_IMPULSES) * (spacing + 1)
+    m = math.ceil((sweep_at[-1] + 2 * spacing) / q)
+    curve_offsets, curve_weights = _sample(spec, q * m + 1, p * m, sweep_at, half)
     return ImpulseResponse(
         spec=spec,
         scale=s,
-        offsets=np.array(ordered),
-        weights=np.array([np.mean(samples[o]) for o in ordered]),
+        tap_offsets=tap_offsets,
+        tap_weights=tap_weights,
+        curve_offsets=curve_offsets,
+        curve_weights=curve_weights,
+        curve_scale=p * m / (q * m + 1),
     )
 
 
@@ -137,11 +169,13 @@ def frequency_axis(scale: Fraction) -> np.ndarray:
 
 
 def responses_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
-    """Long format: ``spec, offset, weight``."""
-    return pd.concat(
-        [pd.DataFrame({"spec": r.spec, "offset": r.offsets, "weight": r.weights}) for r in responses],
-        ignore_index=True,
-    )
+    """Long format: ``spec, sampling, offset, weight``; ``sampling`` is ``taps`` or ``sweep``."""
+    parts = []
+    for r in responses:
+        parts.append(pd.DataFrame({"spec": r.spec, "sampling": "taps", "offset": r.tap_offsets, "weight": r.tap_weights}))
+        parts.append(pd.DataFrame({"spec": r.spec, "sampling": "sweep", "offset": r.curve_offsets,
+                                   "weight": r.curve_weights}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def frequency_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
@@ -157,8 +191,9 @@ def frequency_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
 
 
 def summary_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
-    """One row per spec: declared cubic a and antialiasing, measured half-width, extreme weights,
-    and the gain at the lower Nyquist frequency (the output's when shrinking: what aliases)."""
+    """One row per spec: declared cubic a and antialiasing; of the swept kernel the half-width, the
+    extreme weights and the gain at the lower Nyquist frequency (the output's when shrinking: what
+    aliases); and how many taps carry weight at exactly this scale."""
     rows = []
     for r in responses:
         conv = conventions_of(r.spec)
@@ -169,16 +204,18 @@ def summary_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
                 "cubic_a": conv.cubic_a,
                 "antialias": conv.antialias,
                 "half_width_px": r.half_width(),
-                "peak_weight": float(r.weights.max()),
-                "min_weight": float(r.weights.min()),
+                "peak_weight": float(r.curve_weights.max()),
+                "min_weight": float(r.curve_weights.min()),
                 "gain_at_nyquist": float(r.frequency_response(np.array([nyquist]))[0]),
+                "nonzero_taps": int((np.abs(r.tap_weights) > ZERO_TOLERANCE * np.abs(r.tap_weights).max()).sum()),
             }
         )
     return pd.DataFrame(rows).set_index("spec")
 
 
 def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str]) -> None:
-    """Two panels: weights against input-pixel offset, and ``|H(f)|``; one line per spec."""
+    """Two panels: the swept kernel (line) with the exact-scale taps (markers) against the
+    input-pixel offset, and ``|H(f)|``; one colour per spec."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -190,16 +227,18 @@ def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5.5))
     reach = max(r.half_width() for r in responses) + 1
     for k, r in enumerate(responses):
-        style = dict(linestyle=styles[k % len(styles)], marker=markers[k % len(markers)], markersize=3.5,
-                     linewidth=1.4, color=f"C{k % 10}", label=r.spec)
-        left.plot(r.offsets, r.weights, **style)
+        colour, style = f"C{k % 10}", styles[k % len(styles)]
+        left.plot(r.curve_offsets, r.curve_weights, linestyle=style, linewidth=1.4, color=colour, label=r.spec)
+        left.plot(r.tap_offsets, r.tap_weights, linestyle="none", marker=markers[k % len(markers)], markersize=4,
+                  color=colour)
         f = frequency_axis(r.scale)
-        right.plot(f, r.frequency_response(f), **{**style, "marker": None})
+        right.plot(f, r.frequency_response(f), linestyle=style, linewidth=1.4, color=colour, label=r.spec)
     left.axhline(0.0, color="black", linewidth=0.6)
     left.set_xlim(-reach, reach)
     left.set_xlabel("input-pixel offset from the output pixel's centre (half-pixel mapping)")
     left.set_ylabel("weight")
-    left.set_title("impulse response (effective kernel)")
+    left.set_title("effective kernel: swept over sub-pixel phases (lines), taps at exactly this scale (markers)",
+                   fontsize=10)
     left.grid(alpha=0.3)
     left.legend(fontsize=8)
     nyquists = {"output Nyquist (s/2)": float(scale) / 2, "input Nyquist (1/2)": 0.5}
@@ -208,7 +247,7 @@ def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str
         right.annotate(label, (value, 1.02), xycoords=("data", "axes fraction"), ha="center", fontsize=8, color=colour)
     right.set_xlabel("frequency (cycles per input pixel)")
     right.set_ylabel("|H(f)| (1 at f = 0)")
-    right.set_title("magnitude of the frequency response", pad=18)
+    right.set_title("magnitude of the frequency response of the swept kernel", pad=18)
     right.grid(alpha=0.3)
     fig.suptitle(f"Effective 1-D resize kernels at scale {scale} (output/input)")
     fig.tight_layout()
@@ -228,7 +267,7 @@ class KernelFiles:
 
 
 def write_kernels(responses: list[ImpulseResponse], out_dir: str | os.PathLike[str]) -> KernelFiles:
-    """Write ``kernels.png``, ``kernels.csv`` (spec, offset, weight) and ``kernels_frequency.csv``
+    """Write ``kernels.png``, ``kernels.csv`` (see :func:`responses_table`), ``kernels_frequency.csv``
     into ``out_dir`` (created when missing), each atomically."""
     if not responses:
         raise SpecError("no impulse responses to write: give at least one backend")

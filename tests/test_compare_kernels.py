@@ -231,37 +231,44 @@ def widened_keys(offsets: np.ndarray, a: float, s: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("scale", ["1/3", "1/2", "2", "3/4", "2/5"])
-def test_pil_bicubic_response_is_widened_keys(scale: str) -> None:
+def test_pil_bicubic_taps_and_sweep_are_widened_keys(scale: str) -> None:
     r = impulse_response("pil:bicubic+aa", scale)
     s = min(float(scale_fraction(scale)), 1.0)
-    np.testing.assert_allclose(r.weights, widened_keys(r.offsets, -0.5, s), atol=2e-6)
+    np.testing.assert_allclose(r.tap_weights, widened_keys(r.tap_offsets, -0.5, s), atol=2e-6)
+    assert r.curve_scale == pytest.approx(float(scale_fraction(scale)), rel=1e-3)
+    np.testing.assert_allclose(r.curve_weights, widened_keys(r.curve_offsets, -0.5, min(r.curve_scale, 1.0)),
+                               atol=2e-6)
     assert r.frequency_response(np.array([0.0]))[0] == pytest.approx(1.0)
 
 
-def test_every_phase_is_sampled() -> None:
+def test_taps_sample_every_phase_and_sweep_is_dense() -> None:
     r = impulse_response("pil:bicubic+aa", "3/4")
-    # offsets on a grid of spacing 1/3 with no gaps inside the window
-    assert np.allclose(np.diff(r.offsets), 1 / 3)
-    assert np.allclose(np.diff(impulse_response("pil", "1/3").offsets), 1.0)
+    # taps on a grid of spacing 1/3 with no gaps inside the window
+    assert np.allclose(np.diff(r.tap_offsets), 1 / 3)
+    r = impulse_response("pil", "1/3")
+    assert np.allclose(np.diff(r.tap_offsets), 1.0)
+    inside = np.abs(r.curve_offsets) < r.half_width()
+    assert np.diff(r.curve_offsets[inside]).max() < 0.1
 
 
-def test_box_frequency_response_is_the_analytic_one() -> None:
+def test_box_taps_and_frequency_response() -> None:
     r = impulse_response("pil:box+aa", "1/3")
-    np.testing.assert_allclose(r.weights[np.abs(r.offsets) <= 1], 1 / 3, atol=1e-7)
+    np.testing.assert_allclose(r.tap_weights[np.abs(r.tap_offsets) <= 1], 1 / 3, atol=1e-7)
+    np.testing.assert_allclose(r.tap_weights[np.abs(r.tap_offsets) > 1], 0.0, atol=1e-7)
     f = np.linspace(0.01, 0.5, 50)
-    np.testing.assert_allclose(r.frequency_response(f), np.abs(np.sin(3 * np.pi * f) / (3 * np.sin(np.pi * f))),
-                               atol=1e-6)
+    # the swept kernel is a box 3 pixels wide: its transform is sinc(3 f)
+    np.testing.assert_allclose(r.frequency_response(f), np.abs(np.sinc(3 * f)), atol=0.02)
 
 
 def test_nearest_is_a_single_tap() -> None:
     r = impulse_response("pil:nearest", "1/3")
-    assert r.half_width() == 0.0 and r.weights.max() == 1.0
+    assert r.tap_weights.max() == 1.0 and np.count_nonzero(r.tap_weights) == 1
 
 
 @pytest.mark.parametrize("name", backends.names())
 def test_measured_kernel_matches_declared_conventions(name: str) -> None:
-    """Every Keys-cubic backend with half-pixel centres: the measured kernel at 1/3 is Keys' cubic with
-    the declared a, widened by 3 when it declares antialiasing."""
+    """Every Keys-cubic backend with half-pixel centres: the measured kernel at 1/3 (taps and sweep)
+    is Keys' cubic with the declared a, widened by 3 when it declares antialiasing."""
     status = {s.name: s for s in backend_status()}[name]
     if status.reason is not None:
         pytest.skip(f"backend {name!r} is unavailable: {status.reason}")
@@ -269,21 +276,29 @@ def test_measured_kernel_matches_declared_conventions(name: str) -> None:
     if conv.cubic_a is None or conv.pixel_centre != "half-pixel":
         pytest.skip(f"{status.default_spec} is not a half-pixel Keys cubic (a={conv.cubic_a}, {conv.pixel_centre})")
     r = impulse_response(status.default_spec, "1/3")
-    np.testing.assert_allclose(r.weights, widened_keys(r.offsets, conv.cubic_a, 1 / 3 if conv.antialias else 1.0),
+    np.testing.assert_allclose(r.tap_weights, widened_keys(r.tap_offsets, conv.cubic_a, 1 / 3 if conv.antialias else 1.0),
                                atol=1e-5)
+    s = r.curve_scale if conv.antialias else 1.0
+    # looser: some libraries (OpenCV, TensorFlow, torch) compute source coordinates in float32, so
+    # phases ~3000 pixels into the sweep row are off by up to ~5e-4 pixel, which moves a weight by up
+    # to ~1e-3 where the kernel is steep; a wrong a or widening is off by more than 1e-2
+    np.testing.assert_allclose(r.curve_weights, widened_keys(r.curve_offsets, conv.cubic_a, s), atol=2e-3)
+    # the deepest negative lobe of Keys' cubic is 4a/27, divided by the widening
+    assert r.curve_weights.min() == pytest.approx(4 * conv.cubic_a / 27 * (1 / 3 if conv.antialias else 1), abs=2e-3)
 
 
 def test_kernels_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "k"
     code, stdout, err = run_cli(capsys, "kernels", "--scale", "1/3", "--backends", "pil,pil:bilinear", "--out", str(out))
     assert code == 0, err
-    assert "| pil:bicubic+aa | -0.5 | True | 5 |" in stdout
+    assert "| pil:bicubic+aa | -0.5 | True | 5.97 | 0.333 | -0.0247 | 0.492 | 9 |" in stdout
     for name in ("kernels.png", "kernels.csv", "kernels_frequency.csv"):
         assert f"{out / name}" in stdout and (out / name).stat().st_size > 0
     table = pd.read_csv(out / "kernels.csv")
-    assert list(table.columns) == ["spec", "offset", "weight"]
+    assert list(table.columns) == ["spec", "sampling", "offset", "weight"]
     assert set(table["spec"]) == {"pil:bicubic+aa", "pil:bilinear+aa"}
-    sums = table.groupby("spec")["weight"].sum()
+    assert set(table["sampling"]) == {"taps", "sweep"}
+    sums = table[table["sampling"] == "taps"].groupby("spec")["weight"].sum()
     np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-6)  # integer offsets: partition of unity
     freq = pd.read_csv(out / "kernels_frequency.csv")
     assert freq.groupby("spec")["frequency"].max().eq(0.5).all()
@@ -291,7 +306,8 @@ def test_kernels_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_kernels_summary_reports_declared_and_measured() -> None:
     table = summary_table([impulse_response("pil", "1/3"), impulse_response("pil:nearest", "1/3")])
-    assert table.loc["pil:bicubic+aa", "half_width_px"] == 5.0
+    assert table.loc["pil:bicubic+aa", "half_width_px"] == pytest.approx(6.0, abs=0.1)
+    assert table.loc["pil:bicubic+aa", "nonzero_taps"] == 9 and table.loc["pil:nearest-aa", "nonzero_taps"] == 1
     assert table.loc["pil:bicubic+aa", "gain_at_nyquist"] < 0.6 < table.loc["pil:nearest-aa", "gain_at_nyquist"]
 
 

@@ -15,7 +15,7 @@ from sr_audit.kernels import impulse_response, scale_fraction, summary_table, wr
 def _formatted_summary(table: pd.DataFrame) -> str:
     cells = table.copy().astype(object)
     for column in ("half_width_px", "peak_weight", "min_weight", "gain_at_nyquist"):
-        cells[column] = table[column].map(lambda v: f"{v:.4g}")
+        cells[column] = table[column].map(lambda v: f"{v:.3g}")
     cells["cubic_a"] = table["cubic_a"].map(lambda v: "-" if pd.isna(v) else f"{v:g}")
     return markdown_table(cells, "spec")
 
