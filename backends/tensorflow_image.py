@@ -1,0 +1,159 @@
+"""TensorFlow (``tf.image.resize``, TF2 semantics).
+
+Conventions, measured on tensorflow-cpu 2.21 with impulse responses (``tests/test_backends.py``)
+and read from TF's ``resize_bicubic_op.cc``, ``scale_and_translate_op.cc`` and
+``sampling_kernels.h``:
+
+* Half-pixel centres for every method (TF2's ``tf.image.resize`` always passes
+  ``half_pixel_centers=True``); nearest takes input pixel ``floor((x + 0.5) / s)``.
+* ``antialias`` (TF's default False) only exists for bilinear, bicubic, lanczos3, gaussian and
+  mitchellcubic; TF ignores it for ``area`` and ``nearest``. With ``antialias=True`` (and always for
+  lanczos3, gaussian, mitchellcubic) TF runs ``ScaleAndTranslate``: the kernel is widened by 1/s
+  when shrinking, and taps outside the image are dropped with the remaining weights
+  renormalised (``renormalise``). Without it, bilinear is TF's ``ResizeBilinear`` (indices
+  clamped: ``replicate``) and bicubic is ``ResizeBicubic``: Keys a = -0.5 with weights looked up in
+  a 1024-step table (the fractional position is rounded to 1/1024, up to ~1e-3 of the value
+  range off the exact kernel) and out-of-image taps dropped and renormalised.
+* ``area`` averages the exact footprint of each output pixel (pixel-area overlap), shrinking or
+  enlarging. ``gaussian``: exp(-t^2 / (2 * 0.5^2)) for |t| < 1.5. ``mitchellcubic``: B = C = 1/3.
+* Everything except nearest is computed in float32 and returned as float32: float64 input is read
+  in float64 but the weights and the result are float32. sr-audit casts float results back to
+  the input dtype, and rounds the 8-bit path half to even (see ``uint8_path``).
+* ``tf.image.resize`` only takes a size: the mapping uses out/in.
+
+TensorFlow is imported on first build, with ``TF_CPP_MIN_LOG_LEVEL=2`` set beforehand unless the
+environment already sets it (its C++ info and warning lines go away; no Python warning filters are
+installed).
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+
+import numpy as np
+
+from sr_audit.backends.base import Backend, ResizeFn
+from sr_audit.conventions import Conventions, ResizeSpec
+from sr_audit.rounding import quantize
+
+#: our kernel name -> (tf.image.ResizeMethod value, cubic a)
+_METHODS: dict[str, tuple[str, float | None]] = {
+    "bilinear": ("bilinear", None),
+    "bicubic": ("bicubic", -0.5),
+    "lanczos3": ("lanczos3", None),
+    "area": ("area", None),
+    "nearest": ("nearest", None),
+    "gaussian": ("gaussian", None),
+    "mitchellcubic": ("mitchellcubic", None),
+}
+
+#: kernels whose antialias flag TF ignores (fixed False); the others are switchable.
+_NO_SWITCH = ("area", "nearest")
+
+
+def _border(kernel: str, antialias: bool) -> str:
+    if kernel == "bilinear" and not antialias:
+        return "replicate"
+    if kernel in ("area", "nearest"):
+        # neither reads outside the image; indices are clamped
+        return "replicate"
+    return "renormalise"
+
+
+def _op_note(kernel: str, antialias: bool) -> str:
+    if kernel == "nearest":
+        return "ResizeNearestNeighbor (half-pixel centres); dtype preserved, no arithmetic"
+    if kernel == "area":
+        return "ResizeArea: exact pixel-area average of each output footprint; TF has no antialias switch for it"
+    if kernel == "bilinear" and not antialias:
+        return "ResizeBilinear (half-pixel centres, clamped indices)"
+    if kernel == "bicubic" and not antialias:
+        return (
+            "ResizeBicubic: Keys a = -0.5 weights from a 1024-step table (fraction rounded to 1/1024), "
+            "out-of-image taps dropped and the rest renormalised"
+        )
+    kernel_text = {
+        "bilinear": "triangle",
+        "bicubic": "Keys a = -0.5",
+        "lanczos3": "Lanczos a = 3",
+        "gaussian": "Gaussian sigma 0.5, radius 1.5",
+        "mitchellcubic": "Mitchell-Netravali B = C = 1/3",
+    }[kernel]
+    widen = "widened by 1/scale when shrinking" if antialias else "not widened"
+    return f"ScaleAndTranslate with the {kernel_text} kernel, {widen}; out-of-image taps dropped and weights renormalised"
+
+
+def _distribution() -> str:
+    """The installed TensorFlow distribution (CPU-only wheel or the full one), for version reports."""
+    for name in ("tensorflow-cpu", "tensorflow"):
+        try:
+            importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        return name
+    return "tensorflow"
+
+
+def _conventions(spec: ResizeSpec) -> Conventions:
+    aa = bool(spec.antialias)
+    nearest = spec.kernel == "nearest"
+    return Conventions(
+        kernel=spec.kernel,
+        cubic_a=_METHODS[spec.kernel][1],
+        antialias=aa,
+        pixel_centre="half-pixel",
+        border=_border(spec.kernel, aa),
+        size_rule="floor",
+        scale_source="sizes",
+        pass_order=(
+            "no arithmetic (pixels copied)" if nearest
+            else "both axes in float32 with no rounding in between"
+        ),
+        uint8_path=(
+            "uint8 copied by TF (dtype preserved)" if nearest
+            else "TF reads the uint8 values and computes in float32; sr-audit rounds the float32 result "
+                 "half to even (numpy.rint, like tf.round) and saturates to 0..255"
+        ),
+        float_precision="float32",
+        rounding="half-to-even",
+        dtypes=("uint8", "float32", "float64"),
+        notes=_op_note(spec.kernel, aa)
+        + "; float64 input: float32 result cast back to float64; uint16 refused (TF resizes it in float32 only)",
+    )
+
+
+def _import_tensorflow():  # type: ignore[no-untyped-def]
+    """Import TensorFlow with its C++ info/warning log lines off (unless the user set the level)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    return tf
+
+
+def _build(spec: ResizeSpec) -> ResizeFn:
+    tf = _import_tensorflow()
+    method = _METHODS[spec.kernel][0]
+    aa = bool(spec.antialias)
+
+    def fn(image: np.ndarray, size: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
+        planes = image if image.ndim == 3 else image[:, :, None]
+        out = tf.image.resize(planes, tuple(size), method=method, antialias=aa).numpy()
+        out = out.reshape(tuple(size) + image.shape[2:])
+        if image.dtype == np.uint8 and out.dtype != np.uint8:
+            return quantize(out, np.uint8, "half-to-even")
+        return out.astype(image.dtype, copy=False)
+
+    return fn
+
+
+BACKEND = Backend(
+    name="tf",
+    library="TensorFlow",
+    distribution=_distribution(),
+    module="tensorflow",
+    install_hint="pip install tensorflow-cpu",
+    kernels={k: (False if k in _NO_SWITCH else None) for k in _METHODS},
+    antialias_default=False,
+    conventions_fn=_conventions,
+    build_fn=_build,
+)
