@@ -370,8 +370,8 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     finite = np.isfinite(matrix)
     identical = np.isinf(matrix)
     identical_colour, diagonal_colour = "#f2c14e", "#d9d9d9"
-    size = 1.2 + 1.1 * n
-    fig, ax = plt.subplots(figsize=(size + 2.2, size))
+    size = 1.5 + 0.9 * n
+    fig, ax = plt.subplots(figsize=(size + 2.5, size + 1.5))
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad=diagonal_colour)
     values = np.ma.masked_array(matrix, mask=~finite)
     if finite.any():
@@ -393,15 +393,16 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
             ax.text(j, i, "—", ha="center", va="center", color="#555555")
     ax.set_xticks(range(n), result.specs, rotation=40, ha="right")
     ax.set_yticks(range(n), result.specs)
-    ax.set_title(f"PSNR between LR outputs ({channel.upper()}), x{result.scale} down, {result.n_images} images")
+    images = f"{result.n_images} image{'s' if result.n_images != 1 else ''}"
+    ax.set_title(f"PSNR between LR outputs ({channel.upper()}), x{result.scale} down, {images}")
     colourbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     colourbar.set_label("PSNR (dB); higher = closer")
     if identical.any():
-        ax.legend(handles=[Patch(color=identical_colour, label="identical (∞ dB)")],
-                  loc="upper left", bbox_to_anchor=(0.0, -0.25 - 0.02 * n), frameon=False)
+        fig.legend(handles=[Patch(color=identical_colour, label="identical (∞ dB)")],
+                   loc="lower left", bbox_to_anchor=(0.0, 0.0), frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
+    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
     write_bytes_atomic(path, buffer.getvalue())
 
