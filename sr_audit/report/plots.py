@@ -33,7 +33,18 @@ def _text_colour(rgba: tuple[float, float, float, float]) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def _panel(fig: Figure, ax, matrix: Matrix, view: str) -> None:  # type: ignore[no-untyped-def]
+# Layout in inches. Text widths are estimated (DejaVu Sans at 8.5 pt is about 0.068 in a character)
+# so the figure needs no layout engine, which would draw every figure twice.
+_CELL_W, _CELL_H = 0.78, 0.36
+_CHAR_W = 0.068
+_TITLE_H = 0.32  # a panel title
+_SUPTITLE_H = 0.34
+_BAR_W = 0.9  # gap, colour bar, its tick labels and label
+_GAP = 0.3
+_MARGIN = 0.12
+
+
+def _panel(fig: Figure, ax, bar_ax, matrix: Matrix, view: str, *, row_labels: bool) -> None:  # type: ignore[no-untyped-def]
     import matplotlib
 
     frame = matrix.view(view)
@@ -63,13 +74,15 @@ def _panel(fig: Figure, ax, matrix: Matrix, view: str) -> None:  # type: ignore[
         ax.axhline(matrix.n_trained_rows - 0.5, color="black", linewidth=1.6)
     ax.set_xticks(range(len(frame.columns)), labels=list(frame.columns), rotation=35, ha="right",
                   rotation_mode="anchor", fontsize=8.5)
-    ax.set_yticks(range(len(frame.index)), labels=list(frame.index), fontsize=8.5)
+    ax.set_yticks(range(len(frame.index)), labels=list(frame.index) if row_labels else [], fontsize=8.5)
     ax.tick_params(length=0)
     ax.set_xlabel("eval spec", fontsize=9)
+    if row_labels:
+        ax.set_ylabel("train spec", fontsize=9)
     ax.set_title(VIEWS[view], fontsize=9.5)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    bar = fig.colorbar(image, ax=ax, shrink=0.85, pad=0.02)
+    bar = fig.colorbar(image, cax=bar_ax)
     bar.ax.tick_params(labelsize=7.5)
     unit = "dB" if matrix.metric.startswith("psnr") else ""
     bar.set_label(f"Δ {unit}".strip() if signed else unit, fontsize=8)
@@ -91,21 +104,28 @@ def heatmaps_png(matrix: Matrix, title: str) -> bytes:
         PNG image at :data:`DPI` dots per inch. Up to :data:`SIDE_BY_SIDE_MAX` eval specs the
         panels sit side by side (about 13 inches wide for 4 eval specs); with more they are stacked.
     """
-    n_rows, n_cols = matrix.absolute.shape
-    panel_w, panel_h = 0.78 * n_cols + 0.75, 0.36 * n_rows + 1.25
-    label_w = 1.5
-    if n_cols <= SIDE_BY_SIDE_MAX:
-        shape, size = (1, 3), (label_w + 3 * panel_w, panel_h + 0.35)
+    frame = matrix.absolute
+    n_rows, n_cols = frame.shape
+    left = 0.45 + _CHAR_W * max(len(str(r)) for r in frame.index)
+    bottom = 0.45 + 0.6 * _CHAR_W * max(len(str(c)) for c in frame.columns)
+    panel_w, panel_h = _CELL_W * n_cols, _CELL_H * n_rows
+    side_by_side = n_cols <= SIDE_BY_SIDE_MAX
+    if side_by_side:
+        width = left + 3 * (panel_w + _BAR_W) + 2 * _GAP + _MARGIN
+        height = _SUPTITLE_H + _TITLE_H + panel_h + bottom
+        origins = [(left + k * (panel_w + _BAR_W + _GAP), bottom) for k in range(3)]
     else:
-        shape, size = (3, 1), (label_w + panel_w, 3 * panel_h + 0.35)
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+        width = left + panel_w + _BAR_W + _MARGIN
+        slot = _TITLE_H + panel_h + bottom
+        height = _SUPTITLE_H + 3 * slot
+        origins = [(left, bottom + (2 - k) * slot) for k in range(3)]
+    fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(*shape, sharey=True).ravel()
-    for ax, view in zip(axes, VIEWS):
-        _panel(fig, ax, matrix, view)
-        if shape == (3, 1) or ax is axes[0]:
-            ax.set_ylabel("train spec", fontsize=9)
-    fig.suptitle(f"{METRIC_LABELS[matrix.metric]} — {title}", fontsize=10.5)
+    for k, (view, (x, y)) in enumerate(zip(VIEWS, origins)):
+        ax = fig.add_axes((x / width, y / height, panel_w / width, panel_h / height))
+        bar_ax = fig.add_axes(((x + panel_w + 0.1) / width, y / height, 0.12 / width, panel_h / height))
+        _panel(fig, ax, bar_ax, matrix, view, row_labels=k == 0 or not side_by_side)
+    fig.suptitle(f"{METRIC_LABELS[matrix.metric]} — {title}", fontsize=10.5, y=1 - 0.08 / height, va="top")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

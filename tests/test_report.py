@@ -1,0 +1,158 @@
+"""Tests of the reports, on the synthetic store of ``test_store.py`` (no training)."""
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sr_audit.cli.main import main_from_args
+from sr_audit.errors import DataError
+from sr_audit.report import REPORT_METRICS, ReportFiles, write_report
+from sr_audit.report.plots import heatmaps_png
+from sr_audit.report.tables import OFFICIAL, build
+from sr_audit.store import Environment, Store
+from test_store import EVAL_SPECS, IMAGES, TRAIN_SPECS, synthetic_psnr_y, write_synthetic_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return write_synthetic_store(tmp_path_factory.mktemp("report") / "store")
+
+
+@pytest.fixture(scope="module")
+def report(store: Store, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    return write_report(store, tmp_path_factory.mktemp("out"))
+
+
+def _mean(kind: str, train: str | None, eval_spec: str) -> float:
+    return float(np.mean([synthetic_psnr_y(kind, train, eval_spec, im) for im in IMAGES]))
+
+
+def test_matrices_follow_the_stated_definitions(store: Store) -> None:
+    data = build(store.cell_records(), store.model_records())
+    assert len(data.groups) == 1
+    m = data.matrix(data.groups[0], "psnr_y")
+    # Matched cells on the top-left diagonal, the untrained eval spec last, official row last.
+    assert list(m.absolute.columns) == sorted(TRAIN_SPECS) + ["torch:bicubic-aa"]
+    assert list(m.absolute.index) == sorted(TRAIN_SPECS) + [OFFICIAL]
+    assert set(m.absolute.columns) == set(EVAL_SPECS) and m.n_trained_rows == 3
+    t, e = "cv2:bicubic-aa", "pil:bicubic+aa"
+    assert m.absolute.loc[t, e] == pytest.approx(_mean("trained", t, e))
+    assert m.vs_matched.loc[t, e] == pytest.approx(_mean("trained", t, e) - _mean("trained", e, e))
+    assert m.vs_bicubic.loc[t, e] == pytest.approx(_mean("trained", t, e) - _mean("bicubic", None, e))
+    assert m.vs_matched.loc[OFFICIAL, e] == pytest.approx(_mean("official", None, e) - _mean("trained", e, e))
+    assert all(m.vs_matched.loc[s, s] == 0 for s in TRAIN_SPECS)
+    assert m.vs_matched["torch:bicubic-aa"].isna().all(), "no model was trained on torch: no reference"
+    assert m.vs_bicubic["torch:bicubic-aa"].notna().all()
+
+
+def test_tables_mark_reference_and_missing_cells(store: Store) -> None:
+    data = build(store.cell_records(), store.model_records())
+    m = data.matrix(data.groups[0], "ssim_y")
+    table = m.text("vs_matched")
+    row = table.rows[1]  # matlab:bicubic+aa
+    assert row[0] == "matlab:bicubic+aa" and row[2] == "ref" and table.classes[1][2] == "diag"
+    assert row[4] == "–" and table.classes[1][4] == "na"
+    assert re.fullmatch(r"[+−]0\.\d{4}", row[1])
+    absolute = m.text("absolute")
+    assert absolute.rows[-1][0] == "(bicubic)" and len(absolute.rows) == len(m.absolute) + 1
+    assert "**ref**" in table.markdown()
+    per_image = data.per_image(data.groups[0], "psnr_y")
+    assert per_image.columns == ("model", "eval spec", *IMAGES, "mean")
+    assert len(per_image.rows) == (len(TRAIN_SPECS) + 2) * len(EVAL_SPECS)  # trained, official, baselines
+    conv = data.conventions_table()
+    emphasised = {r[0] for r, c in zip(conv.rows, conv.classes) if c[0] == "em"}
+    assert {"cubic_a", "antialias", "border", "rounding"} <= emphasised and "kernel" not in emphasised
+
+
+def test_html_is_one_self_contained_file(report: ReportFiles) -> None:
+    html = report.html.read_text(encoding="utf-8")
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)""", html) + re.findall(r"url\(([^)]*)\)", html)
+    assert refs and all(r.startswith(("data:image/png;base64,", "#")) for r in refs), [r[:40] for r in refs if not r.startswith(("data:", "#"))]
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    heatmaps, crops = len(REPORT_METRICS), 3 + 3  # best: hr, bicubic, sr; worst: the same (no matched model)
+    assert len(images) == heatmaps + crops
+    for data in images:
+        with Image.open(io.BytesIO(base64.b64decode(data))) as im:
+            assert im.format == "PNG" and min(im.size) >= 16
+    for text in ("authors&#39; weights", "torch:bicubic-aa", "BT.601", "Best cell", "Worst cell", "renormalise", "2.13.0"):
+        assert text in html, text
+
+
+def test_markdown_links_resolve(report: ReportFiles) -> None:
+    md = report.markdown.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert len(links) == len(REPORT_METRICS) + 6
+    assert all((report.markdown.parent / link).is_file() for link in links)
+    assert len(report.figures) == len(REPORT_METRICS) and all(f.parent.name == "figures" for f in report.figures)
+    assert "| train \\ eval | cv2:bicubic-aa |" in md and "## Conventions of the eval specs" in md
+
+
+def test_heatmaps_are_readable_images(report: ReportFiles, store: Store) -> None:
+    with Image.open(report.figures[0]) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    assert rgb.shape[1] > rgb.shape[0] and len(np.unique(rgb.reshape(-1, 3), axis=0)) > 50
+    data = build(store.cell_records(), store.model_records())
+    m = data.matrix(data.groups[0], "psnr_y")
+    wide = m.absolute.reindex(columns=[*m.absolute.columns, "a:bicubic", "b:bicubic", "c:bicubic"])
+    stacked = replace(m, absolute=wide, vs_matched=wide - 1, vs_bicubic=wide - 2)
+    with Image.open(io.BytesIO(heatmaps_png(stacked, "seven eval specs"))) as im:
+        assert im.height > im.width, "more than five eval specs stack the panels"
+
+
+def test_report_is_regenerated_without_touching_results(store: Store, report: ReportFiles) -> None:
+    results = sorted(store.root.glob("cells/*/*.json")) + sorted(store.root.glob("models/*/*"))
+    before = {p: p.stat().st_mtime_ns for p in results}
+    stale = store.root / "figures" / "old-group-psnr_y.png"
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_bytes(b"old")
+    assert main_from_args(["report", str(store.root)]) == 0
+    assert not stale.exists()
+    # Same content as the report written elsewhere, but for the generation date and crop paths.
+    strip = re.compile(r"generated \S+|\]\([^)]*crops/")
+    assert strip.sub("", (store.root / "report.md").read_text()) == strip.sub("", report.markdown.read_text())
+    assert (store.root / "report.html").stat().st_size > 100_000
+    assert {p: p.stat().st_mtime_ns for p in results} == before
+    assert not list(store.root.rglob(".*.tmp"))
+
+
+def test_a_newer_cell_at_the_same_place_supersedes_the_older(store: Store) -> None:
+    records = store.cell_records()
+    old = next(r for r in records if r.kind == "bicubic" and r.eval_spec == "cv2:bicubic-aa")
+    newer = replace(old, environment=Environment(versions={**old.environment.versions, "opencv": "4.12.0"},
+                                                 device="cpu", sr_audit="0.1.0", date="2026-02-01T00:00:00+00:00"),
+                    images=tuple(replace(im, psnr_y=20.0) for im in old.images))
+    assert newer.key != old.key
+    data = build([*records, newer], store.model_records())
+    assert [c.key for c in data.superseded] == [old.key]
+    m = data.matrix(data.groups[0], "psnr_y")
+    assert m.bicubic["cv2:bicubic-aa"] == 20.0
+    assert m.vs_bicubic.loc["cv2:bicubic-aa", "cv2:bicubic-aa"] == pytest.approx(_mean("trained", "cv2:bicubic-aa", "cv2:bicubic-aa") - 20.0)
+
+
+def test_official_weights_alone_get_a_group(tmp_path: Path) -> None:
+    store = write_synthetic_store(tmp_path / "store")
+    records = [r for r in store.cell_records() if r.kind != "trained"]
+    data = build(records, store.model_records())
+    assert len(data.groups) == 1 and data.groups[0].seed is None
+    m = data.matrix(data.groups[0], "psnr_y")
+    assert list(m.absolute.index) == [OFFICIAL] and m.vs_matched.isna().all().all()
+    assert not math.isnan(m.vs_bicubic.loc[OFFICIAL, "pil:bicubic+aa"])
+    assert data.gains() == []
+
+
+def test_report_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Store(tmp_path / "empty", create=True)
+    assert main_from_args(["report", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no finished cells" in err
+    with pytest.raises(DataError, match="no results store"):
+        write_report(Store(tmp_path / "missing"))
