@@ -132,5 +132,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="uint8: the 8-bit path; float: im2double, resize in float64, write rounded half away from "
                    "zero (MATLAB imwrite). Default: the input's own dtype")
     p.add_argument("--npy", action="store_true",
-                   help="write STEM.npy with the unrounded result instead of an image")
+                   help="write STEM.npy holding the result as computed instead of an image (float64 and "
+                   "unrounded with --compute float)")
     p.set_defaults(func=_run)
