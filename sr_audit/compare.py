@@ -77,11 +77,6 @@ def backend_status() -> list[BackendStatus]:
     return found
 
 
-def available_names() -> list[str]:
-    """Names of the registered backends that can run here."""
-    return [s.name for s in backend_status() if s.reason is None]
-
-
 def select_specs(request: str) -> tuple[list[str], list[BackendStatus]]:
     """Turn ``"all"`` or ``"SPEC,SPEC,..."`` into canonical spec strings, plus the skipped backends.
 
@@ -106,16 +101,13 @@ def select_specs(request: str) -> tuple[list[str], list[BackendStatus]]:
 def resolve_available(text: str) -> ResizeSpec:
     """Resolve a spec string whose backend is registered and available; errors list the available ones."""
     parsed = ResizeSpec.parse(text)
-    status = {s.name: s for s in backend_status()}
-    if parsed.backend not in status:
-        raise SpecError(
-            f"unknown backend {parsed.backend!r}; available backends: {', '.join(available_names()) or 'none'}"
-        )
-    reason = status[parsed.backend].reason
+    statuses = {s.name: s for s in backend_status()}
+    available = ", ".join(name for name, s in statuses.items() if s.reason is None) or "none"
+    if parsed.backend not in statuses:
+        raise SpecError(f"unknown backend {parsed.backend!r}; available backends: {available}")
+    reason = statuses[parsed.backend].reason
     if reason is not None:
-        raise BackendUnavailableError(
-            f"backend {parsed.backend!r} cannot run: {reason}; available backends: {', '.join(available_names())}"
-        )
+        raise BackendUnavailableError(f"backend {parsed.backend!r} cannot run: {reason}; available backends: {available}")
     return backends.resolve(parsed)
 
 
