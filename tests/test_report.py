@@ -16,7 +16,7 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.errors import DataError
 from sr_audit.report import REPORT_METRICS, ReportFiles, write_report
 from sr_audit.report.plots import heatmaps_png
-from sr_audit.report.tables import OFFICIAL, build
+from sr_audit.report.tables import OFFICIAL, build, fmt
 from sr_audit.store import Environment, Store
 from test_store import EVAL_SPECS, IMAGES, TRAIN_SPECS, synthetic_psnr_y, write_synthetic_store
 
@@ -136,6 +136,25 @@ def test_a_newer_cell_at_the_same_place_supersedes_the_older(store: Store) -> No
     m = data.matrix(data.groups[0], "psnr_y")
     assert m.bicubic["cv2:bicubic-aa"] == 20.0
     assert m.vs_bicubic.loc["cv2:bicubic-aa", "cv2:bicubic-aa"] == pytest.approx(_mean("trained", "cv2:bicubic-aa", "cv2:bicubic-aa") - 20.0)
+
+
+def test_several_seeds_get_a_mean_and_std_group(store: Store, tmp_path: Path) -> None:
+    records = store.cell_records()
+    seed1 = [replace(r, seed=1, model_key="1" * 64,
+                     images=tuple(replace(im, psnr_y=im.psnr_y + (0.2 if r.train_spec != r.eval_spec else 0.0)) for im in r.images))
+             for r in records if r.kind == "trained"]
+    data = build([*records, *seed1], store.model_records())
+    assert [(g.seed, g.seeds) for g in data.groups] == [(None, (0, 1)), (0, ()), (1, ())]
+    m = data.matrix(data.groups[0], "psnr_y")
+    t, e = "cv2:bicubic-aa", "pil:bicubic+aa"
+    v0 = _mean("trained", t, e) - _mean("trained", e, e)
+    assert m.vs_matched.loc[t, e] == pytest.approx(v0 + 0.1)
+    assert m.spread["vs_matched"].loc[t, e] == pytest.approx(0.2 / math.sqrt(2))
+    assert m.spread["absolute"].loc[OFFICIAL, e] == 0.0 and m.vs_matched.loc[e, e] == 0.0
+    assert m.text("vs_matched").rows[0][1:3] == ("ref", fmt("psnr_y", m.vs_matched.iloc[0, 1], signed=True) + " ±0.14")
+    with Image.open(io.BytesIO(heatmaps_png(m, data.groups[0].label))) as im:
+        im.save(tmp_path / "seeds.png")
+        assert im.width > im.height
 
 
 def test_official_weights_alone_get_a_group(tmp_path: Path) -> None:

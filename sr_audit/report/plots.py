@@ -66,7 +66,8 @@ def _panel(fig: Figure, ax, bar_ax, matrix: Matrix, view: str, *, row_labels: bo
             v = values[i, j]
             colour = "#777777" if not np.isfinite(v) else _text_colour(cmap(norm(v)))
             weight = "bold" if row == col else "normal"
-            ax.text(j, i, matrix.cell_text(view, str(row), str(col), v), ha="center", va="center", fontsize=8.5,
+            ax.text(j, i, matrix.cell_text(view, str(row), str(col), v, sep="\n"), ha="center", va="center",
+                    fontsize=8.5 if matrix.spread is None else 7.5, linespacing=1.0,
                     color=colour, fontweight=weight)
             if row == col:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.8))
@@ -108,7 +109,7 @@ def heatmaps_png(matrix: Matrix, title: str) -> bytes:
     n_rows, n_cols = frame.shape
     left = 0.45 + _CHAR_W * max(len(str(r)) for r in frame.index)
     bottom = 0.45 + 0.6 * _CHAR_W * max(len(str(c)) for c in frame.columns)
-    panel_w, panel_h = _CELL_W * n_cols, _CELL_H * n_rows
+    panel_w, panel_h = _CELL_W * n_cols, (_CELL_H if matrix.spread is None else 1.3 * _CELL_H) * n_rows
     side_by_side = n_cols <= SIDE_BY_SIDE_MAX
     if side_by_side:
         width = left + 3 * (panel_w + _BAR_W) + 2 * _GAP + _MARGIN

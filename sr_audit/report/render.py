@@ -39,6 +39,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                           "have no reference (–)"),
     (VIEWS["vs_bicubic"], "cell (T, E) minus the bicubic cell of E (same eval set, protocol and scale): what "
                           "the network adds to its own input"),
+    ("seeds", "when a group was trained with several seeds, one more group shows each view's mean ± "
+              "standard deviation over seeds (computed per seed, then averaged), to read differences against "
+              "seed-to-seed noise"),
     ("colours", "blue is better than the reference, red is worse; difference colour scales are symmetric "
                 "about 0"),
     ("best / worst cells", "the trained cells with the largest and smallest PSNR Y gain over their eval "
@@ -62,7 +65,7 @@ class _Figure:
     png: bytes
     file: str  # relative to the report folder
     tables: tuple[tuple[str, TextTable], ...]
-    per_image: TextTable
+    per_image: TextTable | None  # None for a group over seeds: see the groups of each seed
 
     @property
     def data_uri(self) -> str:
@@ -115,7 +118,8 @@ def _figures(data: ReportData) -> list[tuple[Any, list[_Figure]]]:
             figures.append(_Figure(
                 metric=metric, label=METRIC_LABELS[metric], png=heatmaps_png(matrix, group.label),
                 file=f"figures/{group.slug}-{metric}.png",
-                tables=tuple((VIEWS[v], matrix.text(v)) for v in VIEWS), per_image=data.per_image(group, metric)))
+                tables=tuple((VIEWS[v], matrix.text(v)) for v in VIEWS),
+                per_image=None if group.seeds else data.per_image(group, metric)))
         sections.append((group, figures))
     return sections
 
@@ -171,7 +175,8 @@ def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Fi
             for title, table in fig.tables:
                 lines += ["", f"**{title}**", "", table.markdown()]
         for fig in figures:
-            lines += ["", f"### Per image: {fig.label}", "", fig.per_image.markdown()]
+            if fig.per_image is not None:
+                lines += ["", f"### Per image: {fig.label}", "", fig.per_image.markdown()]
     lines += ["", "## Visual comparison", ""]
     if not visuals:
         lines.append("No trained cell with a bicubic baseline.")

@@ -14,13 +14,18 @@ cell (T, E) of train spec T and eval spec E:
 * **vs bicubic**: M(T, E) - M(bicubic, E), where bicubic is the ``bicubic`` cell of E with the same
   eval set, protocol and scale: the LR image upscaled by E's own bicubic, i.e. the network's input.
 
+When a group exists for several seeds, one more group stands for all of them: each view is computed
+per seed, then its mean and standard deviation (ddof 1) over seeds are shown, so a difference can
+be read against seed-to-seed noise.
+
 The authors' released weights (``official`` cells of the same eval set, protocol, scale and model
 name) are extra rows under the train specs, treated like any row.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,7 +121,11 @@ def frame_table(frame: pd.DataFrame) -> TextTable:
 
 @dataclass(frozen=True)
 class Group:
-    """Cells that share everything but the train and eval specs."""
+    """Cells that share everything but the train and eval specs.
+
+    With ``seeds`` set (and ``seed`` None) the group stands for the groups of those seeds, and its
+    matrices are their mean and standard deviation over seeds.
+    """
 
     eval_set: str
     protocol: str
@@ -124,17 +133,20 @@ class Group:
     model: str
     seed: int | None
     recipe: str | None
+    seeds: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
         parts = [self.eval_set, f"×{self.scale}", f"SRCNN {self.model}"]
         parts += [f"seed {self.seed}"] if self.seed is not None else []
+        parts += [f"seeds {', '.join(map(str, self.seeds))} (mean ± std)"] if self.seeds else []
         parts += [f"recipe {self.recipe}"] if self.recipe is not None else []
         return " · ".join(parts + [f"protocol {self.protocol}"])
 
     @property
     def slug(self) -> str:
-        text = f"{self.eval_set}-x{self.scale}-{self.model}-seed{self.seed}-{self.recipe}-{self.protocol}"
+        seed = f"seeds{'_'.join(map(str, self.seeds))}" if self.seeds else f"seed{self.seed}"
+        text = f"{self.eval_set}-x{self.scale}-{self.model}-{seed}-{self.recipe}-{self.protocol}"
         return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
@@ -147,7 +159,11 @@ def _name(mapping: object) -> str | None:
 
 @dataclass(frozen=True)
 class Matrix:
-    """One metric of one group as train x eval frames (rows: train specs, then official rows)."""
+    """One metric of one group as train x eval frames (rows: train specs, then official rows).
+
+    For a group over several seeds the frames are means over seeds and ``spread`` holds each view's
+    standard deviation over seeds (ddof 1).
+    """
 
     metric: str
     absolute: pd.DataFrame
@@ -155,6 +171,7 @@ class Matrix:
     vs_bicubic: pd.DataFrame
     bicubic: pd.Series
     n_trained_rows: int
+    spread: Mapping[str, pd.DataFrame] | None = None
 
     def view(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -176,11 +193,16 @@ class Matrix:
         return TextTable(columns=("train \\ eval", *map(str, frame.columns)), rows=tuple(rows),
                          classes=tuple(classes), numeric=(False,) + (True,) * len(frame.columns))
 
-    def cell_text(self, view: str, row: str, col: str, value: float) -> str:
-        """A value as tables and heatmaps print it; the reference cells of the matched view read "ref"."""
+    def cell_text(self, view: str, row: str, col: str, value: float, *, sep: str = " ") -> str:
+        """A value as tables and heatmaps print it: the reference cells of the matched view read
+        "ref"; with a spread over seeds, ``mean{sep}±std``."""
         if view == "vs_matched" and row == col and value == 0:
             return "ref"
-        return fmt(self.metric, value, signed=view != "absolute")
+        text = fmt(self.metric, value, signed=view != "absolute")
+        if self.spread is not None and not math.isnan(value):
+            std = self.spread[view].loc[row, col]
+            text += f"{sep}±{fmt(self.metric, std)}" if not math.isnan(std) else ""
+        return text
 
     @staticmethod
     def _cls(row: str, col: str, value: float, signed: bool) -> str:
@@ -260,6 +282,8 @@ class ReportData:
 
     def matrix(self, group: Group, metric: str) -> Matrix:
         """The train x eval matrices of one metric (see the module docstring for the definitions)."""
+        if group.seeds:
+            return self._over_seeds(group, metric)
         members = self.members(group)
         trained = [c for c in members if c.record.kind == "trained"]
         official = [c for c in members if c.record.kind == "official"]
@@ -273,6 +297,19 @@ class ReportData:
                                  else np.nan) for e in cols}, dtype=float)
         return Matrix(metric=metric, absolute=absolute, vs_matched=absolute - matched, vs_bicubic=absolute - bicubic,
                       bicubic=bicubic, n_trained_rows=len({c.row for c in trained}))
+
+    def _over_seeds(self, group: Group, metric: str) -> Matrix:
+        per_seed = [self.matrix(dataclasses.replace(group, seed=s, seeds=()), metric) for s in group.seeds]
+        trained = {r for m in per_seed for r in m.absolute.index[:m.n_trained_rows]}
+        rows, cols = _ordered_specs(trained, {c for m in per_seed for c in m.absolute.columns})
+        rows += sorted({r for m in per_seed for r in m.absolute.index} - trained)
+        means, spread = {}, {}
+        for view in VIEWS:
+            stacked = pd.concat([m.view(view).reindex(index=rows, columns=cols) for m in per_seed])
+            means[view] = stacked.groupby(level=0, sort=False).mean().reindex(index=rows)
+            spread[view] = stacked.groupby(level=0, sort=False).std(ddof=1).reindex(index=rows)
+        bicubic = pd.concat([m.bicubic for m in per_seed]).groupby(level=0).first().reindex(cols)
+        return Matrix(metric=metric, bicubic=bicubic, n_trained_rows=len(trained), spread=spread, **means)
 
     def per_image(self, group: Group, metric: str) -> TextTable:
         """Rows: every cell of the group and the baselines of its eval specs; columns: images, mean."""
@@ -405,5 +442,11 @@ def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportD
         if r.kind == "official" and not any((g.eval_set, g.protocol, g.scale, g.model) == (r.eval_set, c.protocol, r.scale, r.model)
                                             for g in groups):
             groups.add(Group(r.eval_set, c.protocol, r.scale, r.model, None, None))
-    ordered = sorted(groups, key=lambda g: (g.eval_set, g.protocol, g.scale, g.model, g.seed is None, g.seed or 0, g.recipe or ""))
+    families: dict[Group, set[int]] = {}
+    for g in groups:
+        if g.seed is not None:
+            families.setdefault(dataclasses.replace(g, seed=None), set()).add(g.seed)
+    groups |= {dataclasses.replace(g, seeds=tuple(sorted(seeds))) for g, seeds in families.items() if len(seeds) > 1}
+    ordered = sorted(groups, key=lambda g: (g.eval_set, g.protocol, g.scale, g.model, g.recipe or "", not g.seeds,
+                                            g.seed is None, g.seed or 0))
     return ReportData(cells=kept, models=list(models), groups=ordered, superseded=superseded)
