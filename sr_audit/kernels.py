@@ -3,7 +3,8 @@
 Resizing is linear on the float path, so the weight that output pixel ``j`` gives input pixel ``i``
 is the value output ``j`` takes when the input is a unit impulse at ``i``. Impulses are placed in a
 long ``1 x N`` float64 row, far from both ends and far enough apart that no output sees two of
-them; each output near an impulse yields one sample ``(offset, weight)``. Offsets are in input
+them; each output near an impulse yields one sample ``(offset, weight)``. The impulses sit on a
+constant pedestal (:data:`PEDESTAL`) so that output clipping cannot hide negative weights. Offsets are in input
 pixels, ``offset = i - u_j`` with ``u_j = (j + 0.5) N / N_out - 0.5``, the half-pixel centre of
 output ``j`` (:data:`sr_audit.conventions.PIXEL_CENTRES`); a backend that maps centres otherwise
 shows up as a kernel shifted off zero. The output size is passed explicitly, so every backend sees
@@ -44,6 +45,12 @@ from sr_audit.resize import conventions_of, parse_scale, resize
 #: Half-width of the measured window, in output pixels (so 6 input pixels when enlarging, 6/s when
 #: shrinking): wide enough for Lanczos-4 and for cubic kernels widened by antialiasing.
 WINDOW_OUTPUT_PIXELS = 6
+
+#: The row is this constant plus impulses of :data:`AMPLITUDE`, with one 0 and one 1 at its two
+#: ends (far from every impulse), so that libraries which clip to the input's range or to [0, 1]
+#: (scikit-image's ``clip=True``) cannot cut the negative lobes: weight = (out - 0.5) / 0.25.
+PEDESTAL = 0.5
+AMPLITUDE = 0.25
 
 #: Most impulses in the taps row: ``q`` residues sample every phase of a scale ``p/q``; beyond
 #: this many, the phases are sampled in part (still exact samples).
@@ -112,10 +119,11 @@ class ImpulseResponse:
 
 
 def _sample(spec: str, n_in: int, n_out: int, positions: np.ndarray, half: float) -> tuple[np.ndarray, np.ndarray]:
-    """Resize a row with unit impulses at ``positions``; (offset, weight) of outputs near one."""
-    row = np.zeros((1, n_in), np.float64)
-    row[0, positions] = 1.0
-    out = resize(row, spec, size=(1, n_out))[0].astype(np.float64)
+    """Resize a row with impulses at ``positions``; (offset, weight) of outputs near one."""
+    row = np.full((1, n_in), PEDESTAL, np.float64)
+    row[0, 0], row[0, -1] = 0.0, 1.0
+    row[0, positions] += AMPLITUDE
+    out = (resize(row, spec, size=(1, n_out))[0].astype(np.float64) - PEDESTAL) / AMPLITUDE
     centres = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
     right = np.clip(np.searchsorted(positions, centres), 1, len(positions) - 1)
     nearest = np.where(centres - positions[right - 1] < positions[right] - centres,

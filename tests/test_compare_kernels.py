@@ -260,6 +260,18 @@ def test_box_taps_and_frequency_response() -> None:
     np.testing.assert_allclose(r.frequency_response(f), np.abs(np.sinc(3 * f)), atol=0.02)
 
 
+def test_output_clipping_does_not_hide_negative_lobes() -> None:
+    """scikit-image clips its output to the input's range by default; the pedestal keeps the cubic
+    spline's negative lobes measurable."""
+    status = {s.name: s for s in backend_status()}.get("skimage")
+    if status is None or status.reason is not None:
+        pytest.skip("backend 'skimage' is not available" + (f": {status.reason}" if status else ""))
+    r = impulse_response("skimage:bicubic", "2")
+    assert r.curve_weights.min() < -0.05
+    # two phases per input pixel, each summing to 1, less the spline's tail beyond the 6-pixel window
+    assert r.tap_weights.sum() == pytest.approx(2.0, abs=1e-3)
+
+
 def test_nearest_is_a_single_tap() -> None:
     r = impulse_response("pil:nearest", "1/3")
     assert r.tap_weights.max() == 1.0 and np.count_nonzero(r.tap_weights) == 1
