@@ -627,8 +627,7 @@ class CellRecord:
         _check_data(self.data, "cell data")
         if not isinstance(self.environment, Environment):
             raise DataError(f"cell environment must be an Environment, got {type(self.environment).__name__}")
-        images = tuple(im if isinstance(im, ImageMetrics) else ImageMetrics(**im) if isinstance(im, Mapping)
-                       else _bad_image(im) for im in self.images)
+        images = tuple(_image(im) for im in self.images)
         if not images:
             raise DataError("a cell needs the metrics of at least one image")
         names = [im.name for im in images]
@@ -669,12 +668,20 @@ class CellRecord:
         return cls(**fields)
 
 
-def _bad_image(value: Any) -> ImageMetrics:
+def _image(value: Any) -> ImageMetrics:
+    if isinstance(value, ImageMetrics):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return ImageMetrics(**value)
+        except TypeError as exc:
+            raise DataError(f"image metrics {dict(value)!r} need exactly name, {', '.join(METRICS)}: {exc}") from None
     raise DataError(f"cell images must be ImageMetrics or dicts, got {type(value).__name__}")
 
 
-def _label(mapping: Mapping[str, Any] | None) -> str | None:
-    """A dict's ``"name"``, else a short hash of it; None stays None."""
+def dict_label(mapping: Mapping[str, Any] | None) -> str | None:
+    """How tables name a protocol or recipe dict: its ``"name"``, else ``sha256:`` and 12 hex digits
+    of its content hash; None stays None."""
     if mapping is None:
         return None
     name = mapping.get("name")
@@ -1012,7 +1019,7 @@ class Store:
             elif isinstance(record, ModelRecord):
                 con.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             (key, record.kind, record.train_spec, record.scale, record.model, record.seed,
-                             _label(record.recipe), json.dumps(record.as_dict())))
+                             dict_label(record.recipe), json.dumps(record.as_dict())))
 
     @staticmethod
     def _drop_row(con: sqlite3.Connection, table: str, key: str) -> None:
@@ -1024,7 +1031,7 @@ class Store:
     def _insert_cell(con: sqlite3.Connection, r: CellRecord) -> None:
         key = r.key
         con.execute("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, r.kind, r.eval_set, _label(r.protocol), r.scale, r.model, r.seed, _label(r.recipe),
+                    (key, r.kind, r.eval_set, dict_label(r.protocol), r.scale, r.model, r.seed, dict_label(r.recipe),
                      r.train_spec, r.eval_spec, r.model_key, json.dumps(r.as_dict())))
         con.executemany("INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
                         [(key, im.name, *(getattr(im, m) for m in METRICS)) for im in r.images])

@@ -34,8 +34,8 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                          "extra rows below a rule; matched cells (train spec = eval spec) are outlined/bold"),
     (VIEWS["absolute"], "the metric of cell (T, E); the last table row is the bicubic baseline of each column"),
     (VIEWS["vs_matched"], "cell (T, E) minus cell (E, E) of the same group: the reference of column E is the "
-                          "model trained on E's own degradation, so the diagonal is 0 and a negative value is "
-                          "the cost of training with another library; columns whose eval spec was not trained "
+                          "model trained on E's own degradation, so the diagonal reads 'ref' (0 by construction) and a "
+                          "negative value is the cost of training with another library; columns whose eval spec was not trained "
                           "have no reference (–)"),
     (VIEWS["vs_bicubic"], "cell (T, E) minus the bicubic cell of E (same eval set, protocol and scale): what "
                           "the network adds to its own input"),

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sr_audit.store import CELL_KINDS, METRICS, CellRecord, ModelRecord, canonical_json, content_hash
+from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, canonical_json, dict_label
 
 #: What each metric column is, as reports label it.
 METRIC_LABELS: dict[str, str] = {
@@ -109,9 +109,11 @@ class TextTable:
 
 
 def frame_table(frame: pd.DataFrame) -> TextTable:
-    """A plain DataFrame as a :class:`TextTable` (missing values as empty strings)."""
+    """A plain DataFrame as a :class:`TextTable`: missing values empty, floats to 6 significant digits."""
     def text(v: object) -> str:
-        return "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else str(v)
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        return f"{v:.6g}" if isinstance(v, float) else str(v)
 
     numeric = tuple(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns)
     return TextTable(columns=tuple(map(str, frame.columns)),
@@ -148,13 +150,6 @@ class Group:
         seed = f"seeds{'_'.join(map(str, self.seeds))}" if self.seeds else f"seed{self.seed}"
         text = f"{self.eval_set}-x{self.scale}-{self.model}-{seed}-{self.recipe}-{self.protocol}"
         return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
-
-
-def _name(mapping: object) -> str | None:
-    if mapping is None:
-        return None
-    name = mapping.get("name")  # type: ignore[attr-defined]
-    return name if isinstance(name, str) and name else "sha256:" + content_hash(mapping)[:12]
 
 
 @dataclass(frozen=True)
@@ -385,7 +380,7 @@ class ReportData:
         rows = []
         for m in self.models:
             rows.append((m.kind, m.train_spec or "–", f"×{m.scale}", m.model, "–" if m.seed is None else str(m.seed),
-                         _name(m.recipe) or "–", ", ".join(sorted(m.data)),
+                         dict_label(m.recipe) or "–", ", ".join(sorted(m.data)),
                          "–" if m.wall_time_s is None else f"{m.wall_time_s:.0f}",
                          "–" if m.final_loss is None else f"{m.final_loss:.3g}", m.environment.device, m.key[:12]))
         return TextTable(columns=("kind", "train spec", "scale", "model", "seed", "recipe", "data", "wall time (s)",
@@ -423,7 +418,7 @@ def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportD
     wrapped = []
     for r in cells:
         row = r.train_spec if r.kind == "trained" else official[r.model_key] if r.kind == "official" else BICUBIC
-        wrapped.append(Cell(record=r, protocol=_name(r.protocol) or "", recipe=_name(r.recipe), row=row))
+        wrapped.append(Cell(record=r, protocol=dict_label(r.protocol) or "", recipe=dict_label(r.recipe), row=row))
     place: dict[tuple, Cell] = {}
     superseded = []
     for c in sorted(wrapped, key=lambda c: c.record.environment.date, reverse=True):
