@@ -35,17 +35,13 @@ def parse_scale(value: ScaleLike) -> float:
     >>> parse_scale("1/3") == 1 / 3
     True
     """
-    if isinstance(value, str):
-        try:
-            value = Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise SpecError(f"scale {value!r} is not a number or fraction such as 3, 0.5 or 1/3") from None
+    shown = value.strip() if isinstance(value, str) else value
     try:
-        scale = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(f"scale {value!r} is not a number or fraction such as 3, 0.5 or 1/3") from None
+        scale = float(Fraction(value.strip())) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise SpecError(f"scale {shown!r} is not a number or fraction such as 3, 0.5 or 1/3") from None
     if not math.isfinite(scale) or scale <= 0:
-        raise SpecError(f"scale must be a positive finite number, got {value!r}")
+        raise SpecError(f"scale must be a positive finite number such as 3, 0.5 or 1/3, got {shown!r}")
     return scale
 
 
