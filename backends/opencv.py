@@ -31,9 +31,15 @@ from sr_audit.backends.base import Backend, ResizeFn
 from sr_audit.conventions import Conventions, ResizeSpec
 
 _FIXED_POINT = (
-    "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS), integer accumulation, one rounding half "
-    "up at the end (22-bit shift), saturated to 0..255; the vectorised vertical pass drops low bits "
-    "early, so a few pixels differ by 1 from exact fixed-point arithmetic"
+    "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS), integer sums, one rounding half up at the "
+    "end (22-bit shift), saturated to 0..255"
+)
+_FIXED_POINT_LINEAR = (
+    "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS); the horizontal pass sums in 32-bit "
+    "integers; the vectorised vertical pass drops the 4 low bits of each sum, keeps the high 16 bits "
+    "of each product with the 11-bit weight and rounds the last 2 bits half up (22 bits in all), so "
+    "some pixels (one in ten on smooth test images) come out 1 below exact fixed-point rounding; "
+    "saturated to 0..255"
 )
 
 #: our kernel -> (cv2 flag name, cubic a, pixel centre, 8-bit path, 8-bit rounding)
@@ -44,7 +50,7 @@ _KERNELS: dict[str, tuple[str, float | None, str, str, str]] = {
         "and saturated: measured identical to rounding the float32 result",
         "half-to-even",
     ),
-    "bilinear": ("INTER_LINEAR", None, "half-pixel", _FIXED_POINT, "half-up"),
+    "bilinear": ("INTER_LINEAR", None, "half-pixel", _FIXED_POINT_LINEAR, "half-up"),
     "lanczos4": ("INTER_LANCZOS4", None, "half-pixel", _FIXED_POINT, "half-up"),
     "area": (
         "INTER_AREA", None, "half-pixel",

@@ -477,3 +477,71 @@ def test_cv2_given_scale_drives_mapping_except_on_size_ties() -> None:
     # size 3 from 5 * 0.5 (sr-audit rounds the tie up; cvRound would give 2): mapping uses 5/3
     out = resize(np.tile(np.arange(5, dtype=np.float64), (2, 1)), "cv2:bilinear", scale=0.5)
     np.testing.assert_allclose(out[0], [(x + 0.5) * 5 / 3 - 0.5 for x in range(3)], atol=1e-6)
+
+
+# --------------------------------------------------------------------------- 8-bit paths as documented
+
+
+def _smooth_uint8(h: int, w: int) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    return np.round(127 + 100 * np.sin(x / 5.0) * np.cos(y / 7.0)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("size", [(13, 12), (80, 74), (27, 25), (6, 4)])
+def test_cv2_bicubic_uint8_is_rounded_float32_path(size: tuple[int, int]) -> None:
+    """cv2 bicubic 8-bit and 16-bit = the float32 result rounded to nearest (ties to even), saturated."""
+    _require("cv2:bicubic")
+    image = np.random.default_rng(7).integers(0, 256, (40, 37)).astype(np.uint8)
+    via_float = resize(image.astype(np.float32), "cv2:bicubic", size=size)
+    np.testing.assert_array_equal(resize(image, "cv2:bicubic", size=size), np.clip(np.rint(via_float), 0, 255))
+    np.testing.assert_array_equal(resize(image.astype(np.uint16), "cv2:bicubic", size=size), np.clip(np.rint(via_float), 0, None))
+
+
+@pytest.mark.parametrize("size", [(13, 12), (80, 74), (27, 25), (81, 37)])
+def test_cv2_bilinear_uint8_is_11_bit_fixed_point(size: tuple[int, int]) -> None:
+    """11-bit weights, int32 horizontal sums, vertical pass as OpenCV's vector code does it."""
+    _require("cv2:bilinear")
+    image = _smooth_uint8(40, 37)
+
+    def weights(n: int, m: int) -> np.ndarray:  # float32 positions, weights rounded to 1/2048
+        w = np.zeros((m, n), np.int64)
+        for x in range(m):
+            u = float(np.float32((x + 0.5) * n / m - 0.5))
+            j = math.floor(u)
+            f = np.float32(u - j)
+            if j < 0 or j >= n - 1:
+                j, f = min(max(j, 0), n - 1), np.float32(0)
+            w[x, j] += int(np.rint((np.float32(1) - f) * 2048))
+            w[x, min(j + 1, n - 1)] += int(np.rint(f * 2048))
+        return w
+
+    wy, wx = weights(40, size[0]), weights(37, size[1])
+    rows = image.astype(np.int64) @ wx.T
+    exact = np.clip((wy @ rows + (1 << 21)) >> 22, 0, 255)
+    vector = np.zeros(size, np.int64)
+    for r in range(size[0]):
+        taps = [(j, wy[r, j]) for j in np.nonzero(wy[r])[0]]
+        vector[r] = np.clip((sum(((rows[j] >> 4) * b) >> 16 for j, b in taps) + 2) >> 2, 0, 255)
+    out = resize(image, "cv2:bilinear", size=size).astype(np.int64)
+    assert (out != vector).mean() <= 0.01, f"{(out != vector).mean():.1%} of pixels differ from the fixed-point model"
+    assert set(np.unique(out - exact)) <= {-1, 0}, "only ever 1 below exact fixed-point rounding"
+    assert 0.05 <= (out != exact).mean() <= 0.2, f"{(out != exact).mean():.1%} below exact rounding, documented ~10%"
+
+
+@pytest.mark.parametrize("spec", ["torch:bilinear-aa", "torch:bilinear+aa", "torch:bicubic-aa", "torch:bicubic+aa"])
+@pytest.mark.parametrize("size", [(13, 12), (80, 74), (27, 25)])
+def test_torch_uint8_rounds_after_each_pass(spec: str, size: tuple[int, int]) -> None:
+    """torch uint8: width pass, round half up and clamp, height pass, round again (int16 weights)."""
+    conv = _require(spec)
+    image = _smooth_uint8(40, 37)
+    wy, wx = _matrix(40, size[0], size[0] / 40, conv), _matrix(37, size[1], size[1] / 37, conv)
+
+    def q(v: np.ndarray) -> np.ndarray:
+        return np.floor(np.clip(v, 0, 255) + 0.5)
+
+    two_pass = q(wy @ q(image @ wx.T))
+    out = resize(image, spec, size=size)
+    assert np.abs(out - two_pass).max() <= 1
+    # int16 weights (13 fractional bits when the largest weight is 1, as in bilinear) leave a few
+    # pixels one level off the float model
+    assert (out != two_pass).mean() <= 0.03, f"{(out != two_pass).mean():.2%} of pixels off the two-pass model"
