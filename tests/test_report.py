@@ -65,7 +65,7 @@ def test_tables_mark_reference_and_missing_cells(store: Store) -> None:
     assert absolute.rows[-1][0] == "(bicubic)" and len(absolute.rows) == len(m.absolute) + 1
     assert "**ref**" in table.markdown()
     per_image = data.per_image(data.groups[0], "psnr_y")
-    assert per_image.columns == ("model", "eval spec", *IMAGES, "mean")
+    assert per_image.columns == ("train spec / model", "eval spec", *IMAGES, "mean")
     assert len(per_image.rows) == (len(TRAIN_SPECS) + 2) * len(EVAL_SPECS)  # trained, official, baselines
     conv = data.conventions_table()
     emphasised = {r[0] for r, c in zip(conv.rows, conv.classes) if c[0] == "em"}

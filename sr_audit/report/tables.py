@@ -319,7 +319,7 @@ class ReportData:
             values = {im.name: getattr(im, metric) for im in c.record.images}
             rows.append((c.row, c.record.eval_spec, *(fmt(metric, values.get(n, math.nan)) for n in images), fmt(metric, c.mean(metric))))
         classes = tuple(("ref",) * (len(images) + 3) if c.row == BICUBIC else ("",) * (len(images) + 3) for c in cells)
-        return TextTable(columns=("model", "eval spec", *images, "mean"), rows=tuple(rows), classes=classes,
+        return TextTable(columns=("train spec / model", "eval spec", *images, "mean"), rows=tuple(rows), classes=classes,
                          numeric=(False, False) + (True,) * (len(images) + 1))
 
     def gains(self) -> list[tuple[Cell, float]]:
