@@ -32,7 +32,8 @@ from sr_audit.conventions import Conventions, ResizeSpec
 
 _FIXED_POINT = (
     "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS), integer sums, one rounding half up at the "
-    "end (22-bit shift), saturated to 0..255"
+    "end (22-bit shift), saturated to 0..255 (measured: up to ~1% of pixels differ by 1 from this "
+    "model)"
 )
 _FIXED_POINT_LINEAR = (
     "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS); the horizontal pass sums in 32-bit "
@@ -56,7 +57,8 @@ _KERNELS: dict[str, tuple[str, float | None, str, str, str]] = {
         "INTER_AREA", None, "half-pixel",
         "shrinking: float32 area weights, rounded to nearest with ties to even (cvRound) and "
         "saturated, except integer factors of exactly 2 on both axes, averaged in integers with "
-        "ties rounded up; enlarging: the 11-bit fixed-point bilinear machinery, rounded half up",
+        "ties rounded up; enlarging: the same 11-bit fixed-point path as bilinear, rounded half up "
+        "after its vertical pass drops low bits",
         "half-to-even",
     ),
     "nearest": (
