@@ -103,6 +103,8 @@ def _build(spec: ResizeSpec) -> ResizeFn:
     def fn(image: np.ndarray, size: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
         h, w = image.shape[:2]
         planes = image if image.ndim == 3 else image[:, :, None]
+        if not planes.flags.writeable:  # torch.from_numpy shares memory and warns on read-only arrays
+            planes = planes.copy()
         # (1, C, H, W) view of the HxWxC array: channels-last strides. Float input is made
         # channels-first contiguous, the usual layout; uint8 stays channels-last, the layout torch's
         # uint8 kernels convert to anyway (same results; channels-first 3-channel uint8 trips an

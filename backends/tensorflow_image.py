@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+from types import ModuleType
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def _conventions(spec: ResizeSpec) -> Conventions:
     )
 
 
-def _import_tensorflow():  # type: ignore[no-untyped-def]
+def _import_tensorflow() -> ModuleType:
     """Import TensorFlow with its C++ info/warning log lines off (unless the user set the level)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf

@@ -14,6 +14,7 @@ pooling) are listed in :data:`_NOT_MODELLED` with the reason and have their own 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -100,6 +101,22 @@ def test_dtype_preserved_and_finite(spec: str) -> None:
             assert out.dtype == image.dtype, f"{spec}: {dtype} in, {out.dtype} out"
             if out.dtype.kind == "f":
                 assert np.isfinite(out).all(), f"{spec} {dtype}: NaN or inf in the output"
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_input_untouched_and_read_only_accepted(spec: str) -> None:
+    _require(spec)
+    for dtype in ("uint8", "float64"):
+        image = _as(_pattern(), dtype)
+        before = image.copy()
+        image.setflags(write=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            resize(image, spec, scale="1/3")
+            resize(image[:, :, 0], spec, scale=2)
+        np.testing.assert_array_equal(image, before, err_msg=f"{spec}: input modified")
+        noisy = [str(w.message) for w in caught if "writ" in str(w.message).lower()]
+        assert not noisy, f"{spec}: {noisy}"
 
 
 @pytest.mark.parametrize("spec", SPECS)
