@@ -424,7 +424,12 @@ def _skimage_matrix(n: int, m: int, order: int, antialias: bool) -> np.ndarray:
         zoom = sample @ np.linalg.inv(basis)
     else:
         kernel = "nearest" if order == 0 else "bilinear"
-        zoom = _matrix(n, m, s, Conventions(kernel, None, False, "half-pixel", "reflect", "round", "sizes", "", "", "float64", "none", ()))
+        plain = Conventions(
+            kernel=kernel, cubic_a=None, antialias=False, pixel_centre="half-pixel", border="reflect",
+            size_rule="round", scale_source="sizes", pass_order="-", uint8_path="-", float_precision="float64",
+            rounding="none", dtypes=(),
+        )
+        zoom = _matrix(n, m, s, plain)
     sigma = max(0.0, (1 / s - 1) / 2)
     return zoom @ _gaussian(n, sigma) if antialias and sigma > 0 else zoom
 
@@ -460,7 +465,6 @@ def test_skimage_uint8_nearest_truncates_gaussian_passes(size: tuple[int, int]) 
     """uint8 order 0: Gaussian rows pass, truncate, columns pass, truncate, then the nearest pick."""
     _require("skimage:nearest+aa")
     image = _as(_pattern(), "uint8")
-
     rows = np.trunc(np.einsum("ij,jkc->ikc", _gaussian(17, (17 / size[0] - 1) / 2), image.astype(np.float64)))
     both = np.trunc(np.einsum("ikc,lk->ilc", rows, _gaussian(13, (13 / size[1] - 1) / 2)))
     pick_y, pick_x = _skimage_matrix(17, size[0], 0, False), _skimage_matrix(13, size[1], 0, False)
