@@ -168,7 +168,7 @@ def test_uint8_path_close_to_float_path(spec: str) -> None:
         assert worst <= bound, f"{spec}: uint8 path {worst:.3f} levels away from the float path {why}"
 
 
-@pytest.mark.parametrize("spec", DEFAULT_SPECS)
+@pytest.mark.parametrize("spec", SPECS)
 def test_uint16_in_own_depth_or_refused(spec: str) -> None:
     conv = _require(spec)
     image8 = _as(_pattern(), "uint8")
