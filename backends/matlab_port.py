@@ -168,7 +168,7 @@ def axis_weights(in_len: int, out_len: int, scale: float, kernel: str, antialias
     taps = int(math.ceil(width)) + 2
     idx1 = left[:, None] + np.arange(taps, dtype=np.float64)[None, :]  # 1-based, may lie outside
     w = h(u[:, None] - idx1)
-    # Sum the taps left to right, as MATLAB does for short rows, so rounding matches bit for bit.
+    # Sum the taps left to right: with this order the port matches MATLAB's fixtures bit for bit.
     total = np.zeros(out_len)
     for k in range(taps):
         total = total + w[:, k]

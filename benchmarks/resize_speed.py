@@ -147,6 +147,7 @@ def main() -> int:
     img8 = np.random.default_rng(0).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
 
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores; threads used: {args.threads}")
+    print("load average at start (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"{SIZE}x{SIZE} RGB, bicubic, median of {args.repeats} runs (ms); ratio = time / {BASELINE}\n")
 
