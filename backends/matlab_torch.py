@@ -61,12 +61,17 @@ def _round_saturate_uint8_(x: torch.Tensor) -> torch.Tensor:
 def _resample_height(x: torch.Tensor, weights: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
     """Resample the height of a contiguous (B, H, W) tensor: whole rows gathered, taps left to right.
 
-    Two buffers per pass (the sum and one gathered tap), reused across taps.
+    Without autograd, two buffers per pass (the sum and one gathered tap), reused across taps;
+    when ``x`` requires grad, each tap is a fresh tensor (``out=`` has no autograd).
     """
     out = x.index_select(-2, indices[0]).mul_(weights[0].view(-1, 1))
-    term = torch.empty_like(out)
+    reuse = not (x.requires_grad and torch.is_grad_enabled())
+    term = torch.empty_like(out) if reuse else None
     for k in range(1, weights.shape[0]):
-        torch.index_select(x, -2, indices[k], out=term)
+        if reuse:
+            torch.index_select(x, -2, indices[k], out=term)
+        else:
+            term = x.index_select(-2, indices[k])
         out.add_(term.mul_(weights[k].view(-1, 1)))
     return out
 
@@ -119,7 +124,8 @@ def imresize_torch(
     -----
     float64 and uint8 results equal :func:`sr_audit.backends.matlab_port.imresize` bit for bit;
     float32 is computed in float32 (see the module docstring). uint8 is computed in float64 and
-    rounded half away from zero and saturated after each 1-D pass, as MATLAB does.
+    rounded half away from zero and saturated after each 1-D pass, as MATLAB does. Float inputs
+    that require grad get a differentiable result (the resize is linear in ``x``).
     """
     if not isinstance(x, torch.Tensor) or x.dim() not in (2, 3, 4) or x.numel() == 0:
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__

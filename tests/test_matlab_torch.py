@@ -99,6 +99,14 @@ def test_non_contiguous_input() -> None:
     torch.testing.assert_close(imresize_torch(x, scale=0.5), imresize_torch(x.contiguous(), scale=0.5), rtol=0, atol=0)
 
 
+def test_differentiable_for_float_input() -> None:
+    x = torch.rand(1, 2, 7, 6, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: imresize_torch(t, scale=0.5), (x,))
+    with torch.no_grad():
+        expected = imresize_torch(x, size=(4, 9))
+    torch.testing.assert_close(imresize_torch(x, size=(4, 9)), expected, rtol=0, atol=0)
+
+
 def test_errors_name_the_problem() -> None:
     with pytest.raises(ImageError, match="dtype torch.int32"):
         imresize_torch(torch.zeros(1, 1, 4, 4, dtype=torch.int32), scale=2.0)
