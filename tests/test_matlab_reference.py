@@ -71,11 +71,18 @@ def test_legacy_selfexsr_bit_exact(shared_datasets: Path, dataset: str, scale: i
     np.testing.assert_array_equal(out, lr)
 
 
-def test_legacy_needs_replicate_border_and_per_pass_rounding(shared_datasets: Path) -> None:
+def test_legacy_needs_replicate_border_per_pass_rounding_and_height_first(shared_datasets: Path) -> None:
     hr, lr = _legacy_pair(shared_datasets, "Set5", 3, 3)
     assert (resize(hr, "matlab", scale="1/3") != lr).any(), "symmetric border should not reproduce legacy data"
     once = round_saturate(imresize(hr.astype(np.float64), scale=1 / 3, border="replicate"), np.uint8)
     assert (once != lr).any(), "rounding once at the end should not reproduce legacy data"
+    # equal scales: MATLAB resamples the height first. Width first (a bicubic pass at scale 1 is
+    # the identity, so two one-dimension resizes give that order) does not reproduce the data.
+    width_only = imresize(hr, scale=(1.0, 1 / 3), border="replicate")
+    width_first = imresize(width_only, scale=(1 / 3, 1.0), border="replicate")
+    assert width_first.shape == lr.shape and (width_first != lr).any()
+    height_only = imresize(hr, scale=(1 / 3, 1.0), border="replicate")
+    np.testing.assert_array_equal(imresize(height_only, scale=(1.0, 1 / 3), border="replicate"), lr)
 
 
 # --------------------------------------------------------------------------- R2017b baboon
