@@ -67,24 +67,30 @@ class Backend:
     conventions_fn: Callable[[ResizeSpec], Conventions] = field(repr=False)
     build_fn: Callable[[ResizeSpec], ResizeFn] = field(repr=False)
 
+    @property
+    def default_kernel(self) -> str:
+        """``bicubic`` when the backend has it, else its first kernel."""
+        return "bicubic" if "bicubic" in self.kernels else next(iter(self.kernels))
+
     def resolve(self, spec: ResizeSpec) -> ResizeSpec:
-        """Check ``spec`` against this backend and fill in the antialiasing default."""
-        if spec.kernel not in self.kernels:
+        """Check ``spec`` against this backend and fill in the kernel and antialiasing defaults."""
+        kernel = spec.kernel or self.default_kernel
+        if kernel not in self.kernels:
             raise SpecError(
-                f"backend {self.name!r} has no kernel {spec.kernel!r}; its kernels: {', '.join(self.kernels)}"
+                f"backend {self.name!r} has no kernel {kernel!r}; its kernels: {', '.join(self.kernels)}"
             )
-        fixed = self.kernels[spec.kernel]
+        fixed = self.kernels[kernel]
         if fixed is None:
             aa = self.antialias_default if spec.antialias is None else spec.antialias
         else:
             if spec.antialias is not None and spec.antialias != fixed:
                 state = "always" if fixed else "never"
                 raise SpecError(
-                    f"{self.library} {state} antialiases with {spec.kernel!r}: drop '{'-aa' if fixed else '+aa'}' from "
+                    f"{self.library} {state} antialiases with {kernel!r}: drop '{'-aa' if fixed else '+aa'}' from "
                     f"'{spec}' (only the library's own behaviour can be measured)"
                 )
             aa = fixed
-        return ResizeSpec(backend=self.name, kernel=spec.kernel, antialias=aa)
+        return ResizeSpec(backend=self.name, kernel=kernel, antialias=aa)
 
     def conventions(self, spec: ResizeSpec) -> Conventions:
         """Conventions of ``spec`` (resolved first)."""

@@ -17,8 +17,8 @@ Conventions, measured on opencv-python-headless 5.0 with impulse responses (see
   float64, but with float32 weights, hence ``float_precision = "float32"``).
 * Given a scale, ``fx``/``fy`` are passed so that OpenCV maps with ``1/fx`` itself (e.g. 1/3 on
   13 pixels maps with 3, not 13/4), whenever OpenCV's own size for that scale,
-  ``cvRound(in * fx)``, equals the requested size. ``cvRound`` rounds ties to even; sr-audit's
-  ``round`` rule rounds ties up, so on an exact tie (e.g. 5 * 0.5) the size is passed instead.
+  ``cvRound(in * fx)`` (ties to even, as sr-audit's ``round`` size rule), equals the requested
+  size; an explicit size is passed as a size.
 * uint16 is resized natively (float32 arithmetic, rounded to nearest with ties to even).
 """
 from __future__ import annotations

@@ -60,7 +60,7 @@ def _build(spec: ResizeSpec) -> ResizeFn:
             out = plane(image, size)
         else:
             out = np.stack([plane(image[:, :, c], size) for c in range(image.shape[2])], axis=2)
-        return out.astype(image.dtype, copy=False)
+        return out.astype(image.dtype)  # a writable copy: Pillow's arrays are read-only
 
     return fn
 

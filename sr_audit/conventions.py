@@ -10,7 +10,8 @@ Spec grammar
 ``BACKEND[:KERNEL][+aa|-aa]``
 
 * ``BACKEND`` is a registered backend name (``sr-audit backends`` lists them).
-* ``KERNEL`` is one of :data:`KERNELS`; default ``bicubic``.
+* ``KERNEL`` is one of :data:`KERNELS`; left out, the backend's default applies (``bicubic`` for
+  every built-in backend).
 * ``+aa`` / ``-aa`` switch antialiasing on / off where the library has the switch; without it the
   library's own default applies (and the canonical form spells it out).
 
@@ -77,7 +78,7 @@ ROUNDINGS: dict[str, str] = {
 #: How the output size follows from a scale factor when no size is given.
 SIZE_RULES: dict[str, str] = {
     "ceil": "out = ceil(in * scale) (MATLAB imresize)",
-    "round": "out = round(in * scale) (OpenCV fx/fy, scikit-image rescale)",
+    "round": "out = round(in * scale), ties to even (OpenCV fx/fy, scikit-image rescale)",
     "floor": "out = floor(in * scale) (torch scale_factor, TF)",
 }
 
@@ -162,11 +163,12 @@ class ResizeSpec:
     """A parsed backend spec: which backend, which kernel, antialiasing on/off/library default.
 
     Use :meth:`parse` for user strings; :func:`sr_audit.backends.resolve` fills the defaults in
-    against the backend's capabilities and checks them.
+    (kernel None = the backend's default kernel, antialias None = the library's default) against
+    the backend's capabilities and checks them.
     """
 
     backend: str
-    kernel: str = "bicubic"
+    kernel: str | None = None
     antialias: bool | None = None
 
     @classmethod
@@ -177,6 +179,8 @@ class ResizeSpec:
         ResizeSpec(backend='torch', kernel='bicubic', antialias=True)
         >>> ResizeSpec.parse("pil:lanczos")
         ResizeSpec(backend='pil', kernel='lanczos3', antialias=None)
+        >>> ResizeSpec.parse("cv2")
+        ResizeSpec(backend='cv2', kernel=None, antialias=None)
         """
         if isinstance(text, ResizeSpec):
             return text
@@ -187,13 +191,13 @@ class ResizeSpec:
             raise SpecError(
                 f"cannot parse backend spec {text!r}: expected BACKEND[:KERNEL][+aa|-aa], e.g. 'pil:lanczos' or 'torch:bicubic+aa'"
             )
-        kernel = (m["kernel"] or "bicubic").lower()
-        kernel = KERNEL_ALIASES.get(kernel, kernel)
-        if kernel not in KERNELS:
+        kernel = m["kernel"] and KERNEL_ALIASES.get(m["kernel"].lower(), m["kernel"].lower())
+        if kernel is not None and kernel not in KERNELS:
             raise SpecError(f"unknown kernel {m['kernel']!r} in spec {text!r}; kernels: {', '.join(KERNELS)}")
         aa = None if m["aa"] is None else m["aa"] == ANTIALIAS_ON
         return cls(backend=m["backend"].lower(), kernel=kernel, antialias=aa)
 
     def __str__(self) -> str:
         aa = "" if self.antialias is None else (ANTIALIAS_ON if self.antialias else ANTIALIAS_OFF)
-        return f"{self.backend}:{self.kernel}{aa}"
+        kernel = "" if self.kernel is None else f":{self.kernel}"
+        return f"{self.backend}{kernel}{aa}"

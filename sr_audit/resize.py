@@ -51,7 +51,7 @@ def output_size(in_size: tuple[int, int], scale: tuple[float, float], rule: str)
         # MATLAB computes ceil(scale * in) in double precision; so do we.
         out = tuple(math.ceil(s * n) for s, n in zip(scale, in_size))
     elif rule == "round":
-        out = tuple(int(math.floor(s * n + 0.5)) for s, n in zip(scale, in_size))
+        out = tuple(round(s * n) for s, n in zip(scale, in_size))  # Python rounds ties to even
     elif rule == "floor":
         out = tuple(math.floor(s * n) for s, n in zip(scale, in_size))
     else:

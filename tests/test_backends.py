@@ -489,15 +489,15 @@ def test_torch_area_model(size: tuple[int, int]) -> None:
     np.testing.assert_allclose(resize(image, "torch:area", size=size), expected, atol=1e-12)
 
 
-def test_cv2_given_scale_drives_mapping_except_on_size_ties() -> None:
-    """1/3 on 13 pixels maps with 3 (fx given); 0.5 on 5 pixels is a cvRound tie: the size is passed."""
+def test_cv2_given_scale_drives_mapping_also_on_size_ties() -> None:
+    """1/3 on 13 pixels maps with 3 (fx given); 0.5 on 5 pixels is a tie that both round to even."""
     _require("cv2:bilinear")
     rows = np.tile(np.arange(13, dtype=np.float64), (3, 1))
     # given scale: u = 3x + 1 exactly, so the output samples integers 1, 4, 7, 10
     np.testing.assert_allclose(resize(rows, "cv2:bilinear", scale="1/3")[0], [1, 4, 7, 10], atol=1e-6)
-    # size 3 from 5 * 0.5 (sr-audit rounds the tie up; cvRound would give 2): mapping uses 5/3
+    # size 2 from 5 * 0.5 (ties to even, as cvRound): the mapping uses the given 0.5, u = 2x + 0.5
     out = resize(np.tile(np.arange(5, dtype=np.float64), (2, 1)), "cv2:bilinear", scale=0.5)
-    np.testing.assert_allclose(out[0], [(x + 0.5) * 5 / 3 - 0.5 for x in range(3)], atol=1e-6)
+    np.testing.assert_allclose(out[0], [0.5, 2.5], atol=1e-6)
 
 
 # --------------------------------------------------------------------------- 8-bit paths as documented

@@ -37,7 +37,7 @@ BUILTIN = ["pil", "cv2", "skimage", "tf", "torch", "matlab", "matlab-legacy"]
     [
         ("torch:bicubic+aa", "torch:bicubic+aa"),
         ("torch:bicubic-aa", "torch:bicubic-aa"),
-        ("pil", "pil:bicubic"),
+        ("pil", "pil"),  # the kernel stays open until the backend resolves it
         ("PIL:Lanczos", "pil:lanczos3"),
         ("cv2:cubic", "cv2:bicubic"),
         ("tf:linear+aa", "tf:bilinear+aa"),

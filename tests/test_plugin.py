@@ -171,11 +171,6 @@ def test_without_plugin_nothing_extra_is_registered() -> None:
     assert "toy" not in result.stdout.strip().split(",")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`sr-audit backends` resolves ResizeSpec(name), whose kernel defaults to 'bicubic', so a plugin "
-    "without a bicubic kernel makes the listing fail (sr_audit/cli/backends_cmd.py, conventions.py)",
-)
 def test_plugin_without_bicubic_is_listed(tmp_path: Path) -> None:
     site = _install(tmp_path, "toy-nn-sr", {"toynn": "toy_sr.backend:NEAREST_ONLY"})
     result = _run(site, "-m", "sr_audit", "backends", "--json")
