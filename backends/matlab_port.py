@@ -226,20 +226,10 @@ def plan(
     return out, scales
 
 
-def round_saturate(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """MATLAB's cast of doubles to an unsigned integer type: round half away from zero, saturate.
-
-    Exact for every double: ``x - floor(x)`` is computed without rounding error, unlike
-    ``floor(x + 0.5)``, which sends 0.49999999999999994 to 1.
-    """
-    info = np.iinfo(dtype)
-    fl = np.floor(x)
-    r = fl + ((x - fl) >= 0.5)
-    return np.clip(r, info.min, info.max).astype(dtype)
-
-
 def _round_saturate_inplace(block: np.ndarray, top: float, scratch: np.ndarray) -> None:
-    """:func:`round_saturate` of a float64 block in place, to [0, top], result kept in float64."""
+    """MATLAB's cast to an unsigned type (round half away from zero, saturate to [0, top]) of a
+    non-negative float64 block in place, result kept in float64; exact for every double, as
+    :func:`sr_audit.rounding.quantize`."""
     np.floor(block, out=scratch)
     block -= scratch  # the fraction, exactly
     np.greater_equal(block, 0.5, out=block)

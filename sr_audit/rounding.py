@@ -12,10 +12,21 @@ import numpy as np
 from sr_audit.errors import SpecError
 
 
+def _round_half_up_exact(x: np.ndarray) -> np.ndarray:
+    # x - floor(x) is exact for every double, unlike floor(x + 0.5), which sends
+    # 0.49999999999999994 to 1
+    fl = np.floor(x)
+    return fl + ((x - fl) >= 0.5)
+
+
 def round_half_away(x: np.ndarray) -> np.ndarray:
-    """Round to the nearest integer, ties away from zero (MATLAB ``round``)."""
-    x = np.asarray(x)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+    """Round to the nearest integer, ties away from zero (MATLAB ``round``); exact for every double.
+
+    >>> round_half_away(np.array([-2.5, -0.5, 0.49999999999999994, 0.5, 2.5]))
+    array([-3., -1.,  0.,  1.,  3.])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return np.copysign(_round_half_up_exact(np.abs(x)), x) + 0.0
 
 
 def apply_rounding(x: np.ndarray, rule: str) -> np.ndarray:
@@ -24,7 +35,7 @@ def apply_rounding(x: np.ndarray, rule: str) -> np.ndarray:
     if rule == "half-away-from-zero":
         return round_half_away(x)
     if rule == "half-up":
-        return np.floor(x + 0.5)
+        return _round_half_up_exact(x)
     if rule == "half-to-even":
         return np.around(x)
     if rule == "truncate":

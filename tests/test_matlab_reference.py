@@ -21,7 +21,8 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from sr_audit.backends.matlab_port import KERNEL_WIDTHS, axis_weights, imresize, pass_order, round_saturate
+from sr_audit.backends.matlab_port import KERNEL_WIDTHS, axis_weights, imresize, pass_order
+from sr_audit.rounding import quantize
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.resize import conventions_of, resize
@@ -39,7 +40,7 @@ def read_image(path: Path) -> np.ndarray:
 
 def to_uint8_at_write(x: np.ndarray) -> np.ndarray:
     """MATLAB's ``imwrite`` of a double image in [0, 1]: ``uint8(x * 255)``."""
-    return round_saturate(x * 255, np.uint8)
+    return quantize(x * 255, np.uint8)
 
 
 # --------------------------------------------------------------------------- legacy (2013-era)
@@ -74,7 +75,7 @@ def test_legacy_selfexsr_bit_exact(shared_datasets: Path, dataset: str, scale: i
 def test_legacy_needs_replicate_border_per_pass_rounding_and_height_first(shared_datasets: Path) -> None:
     hr, lr = _legacy_pair(shared_datasets, "Set5", 3, 3)
     assert (resize(hr, "matlab", scale="1/3") != lr).any(), "symmetric border should not reproduce legacy data"
-    once = round_saturate(imresize(hr.astype(np.float64), scale=1 / 3, border="replicate"), np.uint8)
+    once = quantize(imresize(hr.astype(np.float64), scale=1 / 3, border="replicate"), np.uint8)
     assert (once != lr).any(), "rounding once at the end should not reproduce legacy data"
     # equal scales: MATLAB resamples the height first. Width first (a bicubic pass at scale 1 is
     # the identity, so two one-dimension resizes give that order) does not reproduce the data.
@@ -277,9 +278,9 @@ def test_uint16_follows_the_integer_rule() -> None:
     assert imresize(step.astype(np.uint8), scale=2.0).max() == 255
 
 
-def test_round_saturate_is_matlab_cast() -> None:
+def test_quantize_is_matlab_cast() -> None:
     x = np.array([-3.0, -0.7, 0.49999999999999994, 0.5, 1.5, 2.5, 254.5, 255.4, 300.0])
-    np.testing.assert_array_equal(round_saturate(x, np.uint8), [0, 0, 0, 1, 2, 3, 255, 255, 255])
+    np.testing.assert_array_equal(quantize(x, np.uint8), [0, 0, 0, 1, 2, 3, 255, 255, 255])
 
 
 def test_pass_order_smaller_scale_first_height_on_tie() -> None:
