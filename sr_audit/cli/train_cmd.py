@@ -1,0 +1,117 @@
+"""``sr-audit train``: train SRCNN on data degraded by one backend spec (:func:`sr_audit.train.train_model`).
+
+Example::
+
+    sr-audit train --backend matlab --scale 3 --data T91 --out runs/matlab-x3 --recipe fast --minutes 15
+
+writes ``runs/matlab-x3/checkpoint.pt`` (training state, for ``--resume``) and
+``runs/matlab-x3/model.pt`` (the final model and its metadata).
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+from sr_audit.datasets import STANDARD_SETS, Dataset, find_data_root, load_dataset
+from sr_audit.degradation import COMPUTES, SPACES, Degradation
+from sr_audit.errors import SpecError
+from sr_audit.recipes import Budget, get_recipe, recipe_names
+from sr_audit.train import MODEL_FILE, TrainOptions, train_model
+
+#: ``--eval-data`` values with a special meaning.
+EVAL_AUTO, EVAL_NONE = "auto", "none"
+
+
+def _eval_set(choice: str, data: str | None, data_root: str | None) -> Dataset | None:
+    """``auto``: Set5 when the standard sets are found, else the embedded eval split; ``none``: no evaluation."""
+    if choice.lower() == EVAL_NONE:
+        return None
+    if choice.lower() != EVAL_AUTO:
+        return load_dataset(choice, data_root=data_root)
+    root, _ = find_data_root(data_root)
+    set5 = STANDARD_SETS["set5"][0]
+    if root is not None and (root / set5).is_dir():
+        return load_dataset(set5, data_root=root)
+    return load_dataset(None, embedded_split="eval")
+
+
+def _budget(args: argparse.Namespace) -> Budget | None:
+    for unit in ("steps", "epochs", "minutes"):
+        value = getattr(args, unit)
+        if value is not None:
+            return Budget(unit, value)
+    return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        if args.threads < 1:
+            raise SpecError(f"--threads must be a positive integer, got {args.threads}")
+        torch.set_num_threads(args.threads)
+    degradation = Degradation.parse(args.backend, scale=args.scale, space=args.space, compute=args.compute)
+    recipe = get_recipe(args.recipe)
+    train = load_dataset(args.data, data_root=args.data_root, embedded_split="train")
+    eval_images = _eval_set(args.eval_data, args.data, args.data_root)
+    options = TrainOptions(
+        checkpoint_every=Budget("minutes", args.checkpoint_minutes),
+        deterministic=args.deterministic,
+        amp=args.amp,
+        tf32=args.tf32,
+    )
+    result = train_model(
+        degradation,
+        train,
+        recipe,
+        seed=args.seed,
+        device=args.device,
+        budget=_budget(args),
+        checkpoint_dir=args.out,
+        resume=args.resume,
+        eval_images=eval_images,
+        protocol=args.protocol,
+        progress=not args.no_progress,
+        cache_dir=args.cache_dir,
+        options=options,
+    )
+    meta = result.metadata
+    psnr = meta["eval"]["psnr"] if meta["eval"] else None
+    scored = f"; {meta['eval']['data']} Y PSNR {psnr:.2f} dB ({meta['eval']['protocol']})" if psnr is not None else ""
+    print(
+        f"{args.out}/{MODEL_FILE}: SRCNN {recipe.model} recipe {recipe.name}, {degradation}, seed {args.seed}: "
+        f"{meta['steps']} steps ({meta['epochs']:.1f} epochs) in {meta['train_seconds']:.0f} s on {meta['device']}{scored}"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train SRCNN on images degraded by one backend spec",
+        description="Train SRCNN on images degraded (down then up) by a backend spec; checkpoints and the final model go to --out.",
+    )
+    p.add_argument("--backend", required=True, metavar="SPEC", help="degradation DOWN[/UP], e.g. matlab, pil, 'cv2:area/cv2'")
+    p.add_argument("--scale", required=True, type=int, help="integer scale factor >= 2")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoint.pt and model.pt")
+    p.add_argument("--data", default=None, help="training images: a folder or T91/Set5/Set14; default: the embedded training split")
+    p.add_argument("--data-root", default=None, metavar="DIR", help="where T91/Set5/Set14 live (default $SR_AUDIT_DATA or ../shared/datasets)")
+    p.add_argument("--eval-data", default=EVAL_AUTO, metavar="SET", help="scored at each checkpoint: 'auto' (Set5 if found, else the embedded eval split), 'none', a folder or a set name")
+    p.add_argument("--protocol", default="matlab", help="metric protocol of those scores (Y PSNR); default matlab")
+    p.add_argument("--recipe", default="fast", help=f"training recipe: {', '.join(recipe_names())} (default fast)")
+    p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch order (default 0)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="train for this many minutes (not bit-reproducible)")
+    budget.add_argument("--epochs", type=float, help="train for this many passes over the patches")
+    budget.add_argument("--steps", type=int, help="train for this many optimizer steps")
+    p.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
+    p.add_argument("--space", default="y", choices=list(SPACES), help="what the network sees (default y)")
+    p.add_argument("--compute", default="float", choices=list(COMPUTES), help="float (authors) or uint8 resizes (default float)")
+    p.add_argument("--checkpoint-minutes", type=float, default=2.0, metavar="M", help="checkpoint and evaluate every M minutes of training (default 2)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--cache-dir", default=None, metavar="DIR", help="patch cache (default $SR_AUDIT_CACHE or ~/.cache/sr-audit)")
+    p.add_argument("--deterministic", action="store_true", help="CUDA: deterministic cuDNN algorithms (slower)")
+    p.add_argument("--amp", action="store_true", help="CUDA: bfloat16 autocast (off by default: its effect on PSNR is unmeasured)")
+    p.add_argument("--tf32", action="store_true", help="CUDA: allow TF32 (off by default: its effect on PSNR is unmeasured)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run)

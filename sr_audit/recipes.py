@@ -1,0 +1,345 @@
+"""Training recipes as data: :class:`Recipe`, :class:`Budget` and the registry :data:`RECIPES`.
+
+A recipe names everything that decides a training run except the data, the degradation and the
+seed: model, training padding, patch size and stride, optimizer and its per-layer learning rates,
+loss, initialisation, batch size, learning-rate schedule and budget. Adding a published recipe is
+one more entry in :data:`RECIPES`; :meth:`Recipe.from_dict` builds one from plain data (a JSON or
+TOML table) and refuses unknown keys.
+
+The paper's learning rates on our data
+--------------------------------------
+Dong et al. train with SGD, momentum 0.9, learning rate 1e-4 for the first two layers and 1e-5 for
+the last, weights drawn from N(0, 0.001²), zero biases, batches of 128 (ECCV 2014, sec. 4.1; the
+released Caffe solver and net). Are those rates meant for [0, 255] data? No: the authors'
+``generate_train.m`` feeds Caffe ``im2double`` images, i.e. values in [0, 1], exactly our scale.
+What differs between frameworks is the loss normalisation. Caffe's ``EuclideanLoss`` is
+
+    L = 1/(2B) * sum over the batch and all 21x21 target pixels of (output - target)²,
+
+so each output pixel receives the gradient (output - target)/B, while ``torch.nn.MSELoss`` (the
+per-pixel mean) gives 2(output - target)/(B*441): 220.5 times smaller for a 21x21 target. Instead of
+rescaling the rates, the ``paper`` recipe uses that loss itself (``loss="caffe-euclidean"``), so the
+published 1e-4/1e-5 apply unchanged. Anyone porting it to ``loss="mse"`` multiplies every rate by
+``label_size**2 / 2`` (220.5 for 21x21). Had the data been on [0, 255], no single factor would do:
+the loss grows by 255² but each layer's gradient scales differently (inputs and activations grow by
+255 too), which is one more reason to keep the data and the loss as the authors had them. Adam is
+invariant to a constant loss scale (up to its epsilon), so Adam recipes just use ``mse``.
+
+Budgets and schedules
+---------------------
+A :class:`Budget` counts ``steps`` (optimizer updates), ``epochs`` (passes over the patch set,
+converted to steps with the set's size) or ``minutes`` (wall-clock time of the training loop). The
+learning rate of every layer is its base rate times ``schedule`` evaluated at the run's progress
+in [0, 1]: step / total steps, or elapsed / budgeted time for ``minutes``. Step and epoch budgets
+are bit-reproducible on the CPU for a given seed; a time budget is not (how far a run gets depends
+on the machine), and the number of steps it made is recorded with the model.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sr_audit.errors import SpecError
+from sr_audit.model import PADDINGS, SRCNNConfig
+from sr_audit.patches import PatchSettings
+
+#: Optimizers: name -> what it is (``momentum`` is SGD's momentum or Adam's beta1).
+OPTIMIZERS: dict[str, str] = {
+    "sgd": "torch.optim.SGD with heavy-ball momentum (Caffe's update rule)",
+    "adam": "torch.optim.Adam, betas (momentum, beta2)",
+}
+
+#: Losses: name -> definition over a batch of B targets.
+LOSSES: dict[str, str] = {
+    "mse": "mean over the batch and all target pixels of (output - target)² (torch.nn.MSELoss)",
+    "caffe-euclidean": "sum over all target pixels of (output - target)², divided by 2B (Caffe EuclideanLoss, the paper)",
+}
+
+#: Initialisations: name -> what it draws. Biases start at 0 for every one of them.
+INITS: dict[str, str] = {
+    "gaussian": "weights from N(0, init_std²) (paper: 0.001)",
+    "he": "weights from N(0, 2/fan_in) for the ReLU layers and N(0, 1/fan_in) for the last (He et al. 2015)",
+}
+
+#: Learning-rate schedules: name -> factor applied to the base rates at progress p in [0, 1].
+SCHEDULES: dict[str, str] = {
+    "constant": "1 (after the warm-up)",
+    "cosine": "final + (1 - final)(1 + cos(pi q))/2, q the progress after the warm-up (Loshchilov & Hutter 2017)",
+}
+
+#: Budget units.
+BUDGET_UNITS: dict[str, str] = {
+    "steps": "optimizer updates",
+    "epochs": "passes over the patch set (rounded up to whole batches)",
+    "minutes": "wall-clock minutes of the training loop (not bit-reproducible)",
+}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to train: ``value`` ``unit`` (a key of :data:`BUDGET_UNITS`).
+
+    >>> Budget("minutes", 15).seconds
+    900.0
+    """
+
+    unit: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.unit not in BUDGET_UNITS:
+            raise SpecError(f"budget unit {self.unit!r} is not one of: {', '.join(BUDGET_UNITS)}")
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)) or not (
+            math.isfinite(self.value) and self.value > 0
+        ):
+            raise SpecError(f"a budget of {self.unit} must be a positive finite number, got {self.value!r}")
+        if self.unit == "steps" and int(self.value) != self.value:
+            raise SpecError(f"a budget of steps must be a whole number, got {self.value!r}")
+
+    @property
+    def seconds(self) -> float | None:
+        """The time budget in seconds, None for step and epoch budgets."""
+        return 60.0 * self.value if self.unit == "minutes" else None
+
+    def total_steps(self, num_patches: int, batch_size: int) -> int | None:
+        """Steps of a step or epoch budget for a patch set of ``num_patches``; None for time budgets."""
+        if self.unit == "steps":
+            return int(self.value)
+        if self.unit == "epochs":
+            return max(1, math.ceil(self.value * num_patches / batch_size))
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+def _positive(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        raise SpecError(f"recipe {name} must be a positive finite number, got {value!r}")
+
+
+def _fraction(value: Any, name: str, upper_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+    if not ok or (upper_open and value == 1):
+        raise SpecError(f"recipe {name} must be a number in [0, 1{')' if upper_open else ']'}, got {value!r}")
+
+
+def _choice(value: Any, table: Mapping[str, str], name: str) -> None:
+    if value not in table:
+        raise SpecError(f"recipe {name} {value!r} is not one of: {', '.join(table)}")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything about a training run except data, degradation and seed.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    description : str
+        One line: where the recipe comes from and what it is for.
+    model : str
+        Filter sizes, ``"9-1-5"``-style (:meth:`SRCNNConfig.from_name`).
+    channels : int
+        1 (Y, paper) or 3 (RGB).
+    padding : str
+        Padding while training, a key of :data:`sr_audit.model.PADDINGS`; ``valid`` (paper) trains
+        on the window centres, ``same-*`` on whole windows.
+    eval_padding : str
+        Padding of the saved model, i.e. how it runs on whole images; the authors ran their
+        ``valid``-trained networks with ``same-replicate`` (MATLAB ``imfilter(..., 'replicate')``).
+    patch : PatchSettings
+        Training window size and stride.
+    batch_size : int
+        Windows per optimizer step.
+    optimizer : str
+        Key of :data:`OPTIMIZERS`.
+    lr : (float, float, float)
+        Base learning rates of conv1, conv2 and conv3 (weights and biases alike).
+    momentum : float
+        SGD momentum, or Adam's beta1.
+    beta2 : float
+        Adam's beta2 (ignored by SGD).
+    weight_decay : float
+        L2 penalty (coupled, as in both optimizers' ``weight_decay``).
+    loss : str
+        Key of :data:`LOSSES`.
+    init : str
+        Key of :data:`INITS`.
+    init_std : float
+        Standard deviation of the ``gaussian`` init.
+    schedule : str
+        Key of :data:`SCHEDULES`.
+    warmup : float
+        Fraction of the budget over which the rates rise linearly from 0, in [0, 1).
+    final_lr : float
+        Factor the ``cosine`` schedule ends at, in [0, 1].
+    budget : Budget
+        Default budget; the command line's ``--steps``/``--epochs``/``--minutes`` replace it.
+    """
+
+    name: str
+    description: str
+    model: str = "9-1-5"
+    channels: int = 1
+    padding: str = "valid"
+    eval_padding: str = "same-replicate"
+    patch: PatchSettings = field(default_factory=PatchSettings)
+    batch_size: int = 128
+    optimizer: str = "sgd"
+    lr: tuple[float, float, float] = (1e-4, 1e-4, 1e-5)
+    momentum: float = 0.9
+    beta2: float = 0.999
+    weight_decay: float = 0.0
+    loss: str = "caffe-euclidean"
+    init: str = "gaussian"
+    init_std: float = 0.001
+    schedule: str = "constant"
+    warmup: float = 0.0
+    final_lr: float = 0.0
+    budget: Budget = field(default_factory=lambda: Budget("epochs", 1))
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError(f"recipe name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.patch, PatchSettings):
+            raise SpecError(f"recipe patch must be PatchSettings(size, stride), got {self.patch!r}")
+        self.patch.label_size(self.model_config.shrink)  # also checks model, channels and padding
+        _choice(self.eval_padding, PADDINGS, "eval_padding")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise SpecError(f"recipe batch_size must be a positive integer, got {self.batch_size!r}")
+        _choice(self.optimizer, OPTIMIZERS, "optimizer")
+        if not isinstance(self.lr, tuple) or len(self.lr) != 3:
+            raise SpecError(f"recipe lr must be three learning rates (conv1, conv2, conv3), got {self.lr!r}")
+        for i, rate in enumerate(self.lr, 1):
+            _positive(rate, f"lr of conv{i}")
+        _fraction(self.momentum, "momentum", upper_open=True)
+        _fraction(self.beta2, "beta2", upper_open=True)
+        if not isinstance(self.weight_decay, (int, float)) or isinstance(self.weight_decay, bool) or self.weight_decay < 0:
+            raise SpecError(f"recipe weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        _choice(self.loss, LOSSES, "loss")
+        _choice(self.init, INITS, "init")
+        _positive(self.init_std, "init_std")
+        _choice(self.schedule, SCHEDULES, "schedule")
+        _fraction(self.warmup, "warmup", upper_open=True)
+        _fraction(self.final_lr, "final_lr")
+        if not isinstance(self.budget, Budget):
+            raise SpecError(f"recipe budget must be a Budget(unit, value), got {self.budget!r}")
+
+    @property
+    def model_config(self) -> SRCNNConfig:
+        """The :class:`SRCNNConfig` trained (with the training padding)."""
+        _choice(self.padding, PADDINGS, "padding")
+        return SRCNNConfig.from_name(self.model, channels=self.channels, padding=self.padding)
+
+    @property
+    def eval_config(self) -> SRCNNConfig:
+        """The :class:`SRCNNConfig` of the saved model (with ``eval_padding``)."""
+        return dataclasses.replace(self.model_config, padding=self.eval_padding)
+
+    def lr_factor(self, progress: float) -> float:
+        """Factor on the base rates at ``progress`` in [0, 1] of the budget (:data:`SCHEDULES`).
+
+        >>> r = get_recipe("paper")
+        >>> r.lr_factor(0.0), r.lr_factor(0.5)
+        (1.0, 1.0)
+        """
+        p = min(max(progress, 0.0), 1.0)
+        if self.warmup > 0 and p < self.warmup:
+            return p / self.warmup
+        if self.schedule == "constant":
+            return 1.0
+        q = (p - self.warmup) / (1.0 - self.warmup)
+        return self.final_lr + (1.0 - self.final_lr) * 0.5 * (1.0 + math.cos(math.pi * q))
+
+    def replace(self, **changes: Any) -> "Recipe":
+        """A copy with ``changes`` applied and checked (unknown field names are an error)."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise SpecError(f"unknown recipe field(s) {', '.join(unknown)}; fields: {', '.join(_FIELD_NAMES)}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; :meth:`from_dict` reads it back."""
+        d = dataclasses.asdict(self)
+        d["lr"] = list(self.lr)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Recipe":
+        """A recipe from plain data, e.g. ``{"name": ..., "lr": [1e-3, 1e-3, 1e-4], "patch": {"size": 33,
+        "stride": 14}, "budget": {"unit": "minutes", "value": 15}}``. Unknown keys are an error.
+
+        >>> Recipe.from_dict(get_recipe("fast").as_dict()) == get_recipe("fast")
+        True
+        """
+        if not isinstance(data, Mapping):
+            raise SpecError(f"a recipe must be a mapping of field names to values, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(_FIELD_NAMES))
+        if unknown:
+            raise SpecError(f"unknown recipe key(s) {', '.join(unknown)}; keys: {', '.join(_FIELD_NAMES)}")
+        values = dict(data)
+        for key, kind, keys in (("patch", PatchSettings, ("size", "stride")), ("budget", Budget, ("unit", "value"))):
+            if key in values and isinstance(values[key], Mapping):
+                extra = sorted(set(values[key]) - set(keys))
+                if extra:
+                    raise SpecError(f"unknown recipe {key} key(s) {', '.join(extra)}; keys: {', '.join(keys)}")
+                values[key] = kind(**values[key])
+        if "lr" in values and isinstance(values["lr"], list):
+            values["lr"] = tuple(values["lr"])
+        try:
+            return cls(**values)
+        except TypeError as exc:  # a missing required field
+            raise SpecError(f"incomplete recipe: {exc}") from None
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
+
+
+#: Registered recipes, by name. Add a published one by adding an entry.
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe(
+            name="paper",
+            description="Dong et al. ECCV 2014 as released (Caffe): SGD momentum 0.9, lr 1e-4/1e-4/1e-5 on "
+            "Caffe's Euclidean loss, N(0, 0.001²) init, batch 128, 33/14 windows, 9-1-5 valid; "
+            "budget 8e8 back-propagated windows (the paper's figure) = 6.25M steps",
+            budget=Budget("steps", 6_250_000),
+        ),
+        Recipe(
+            name="fast",
+            description="sr-audit's fast recipe: Adam, He init, warm-up then cosine decay over the budget; "
+            "tuned to reach the paper's 9-1-5 x3 Set5 PSNR within 15 minutes on 2 CPU cores "
+            "(benchmarks/README.md, 'Training')",
+            optimizer="adam",
+            lr=(1e-3, 1e-3, 1e-4),
+            loss="mse",
+            init="he",
+            schedule="cosine",
+            warmup=0.02,
+            final_lr=0.01,
+            batch_size=128,
+            budget=Budget("minutes", 15),
+        ),
+    )
+}
+
+
+def recipe_names() -> list[str]:
+    """Names of :data:`RECIPES`."""
+    return list(RECIPES)
+
+
+def get_recipe(name: str | Recipe) -> Recipe:
+    """The registered recipe ``name`` (a :class:`Recipe` is returned as is); unknown names list the known ones."""
+    if isinstance(name, Recipe):
+        return name
+    try:
+        return RECIPES[name]
+    except (KeyError, TypeError):
+        raise SpecError(f"unknown recipe {name!r}; recipes: {', '.join(RECIPES)}") from None

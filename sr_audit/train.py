@@ -1,0 +1,616 @@
+"""SRCNN training: a fast loop over a resident patch set, checkpoints, resume, divergence guard.
+
+Two entry points:
+
+* :func:`train_patches` trains on a :class:`~sr_audit.patches.PatchSet` (tensors); everything about
+  the data is the caller's.
+* :func:`train_model` is what ``sr-audit train`` and the matrix runner call: it degrades the
+  training images through the patch cache, trains, evaluates and saves the final model with
+  :func:`sr_audit.weights.save_model` and full metadata.
+
+The loop
+--------
+The whole patch set lives on the training device as two tensors. Each step takes the next
+``batch_size`` indices of a random permutation (drawn per epoch from a seeded ``torch.Generator``
+on the CPU), gathers the batch by indexing, and runs forward, loss, backward and the optimizer;
+there is no ``DataLoader`` and no per-patch Python work. An epoch is ``len(patches) //
+batch_size`` steps (the last incomplete batch of a permutation is dropped, so every step has the
+same shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about
+1.5x faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
+measured slower on the CPU and is not used. The thread count is torch's
+(``torch.set_num_threads``; ``sr-audit train --threads``).
+
+Reproducibility
+---------------
+Initialisation and batch order come from one generator seeded with ``seed``, so a run on the CPU
+with a step or epoch budget is bit-reproducible for a given seed and thread count. A checkpoint
+(``checkpoint.pt`` in the checkpoint folder, written atomically) holds the model, the optimizer
+state, the generator state, the current permutation and position, the step and the clock, so a
+run resumed from it continues bit-identically to an uninterrupted one. Checkpoints are written
+every ``checkpoint_every`` (and at the end), always right after the loss of every step so far
+was checked, so the last checkpoint is never a diverged model.
+
+CUDA
+----
+On CUDA the same loop runs with the data resident in GPU memory. TF32 and automatic mixed
+precision are off by default (torch enables TF32 for cuDNN convolutions by default; training turns
+it off unless ``tf32=True``): neither was measured against the 0.01 dB tolerance on a GPU yet.
+``deterministic=True`` selects deterministic cuDNN algorithms (slower); on the CPU runs are
+deterministic anyway.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import json
+import math
+import os
+import platform
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from sr_audit.datasets import Dataset, ImageRecord
+from sr_audit.degradation import Degradation
+from sr_audit.device import resolve_device
+from sr_audit.errors import DataError, SpecError, SrAuditError
+from sr_audit.evaluate import environment, evaluate
+from sr_audit.image_io import write_bytes_atomic
+from sr_audit.model import SRCNN
+from sr_audit.patches import PatchSet, cache_record, prepare_patches
+from sr_audit.protocol import Protocol, get_protocol
+from sr_audit.recipes import Budget, Recipe, get_recipe
+from sr_audit.weights import save_model
+
+#: ``format`` field of training-state checkpoints.
+STATE_FORMAT = "sr-audit-train-state/1"
+
+#: File names inside a checkpoint folder.
+STATE_FILE = "checkpoint.pt"
+MODEL_FILE = "model.pt"
+
+#: A step whose loss exceeds this multiple of the first step's loss counts as divergence.
+EXPLOSION_FACTOR = 100.0
+
+
+class TrainingDivergedError(SrAuditError, RuntimeError):
+    """The loss became NaN/inf or exploded; the last good checkpoint is kept."""
+
+
+class ProgressInfo(NamedTuple):
+    """What the loop reports every ``log_every`` steps (and after each evaluation)."""
+
+    step: int
+    epoch: int
+    progress: float
+    loss: float
+    lr_factor: float
+    train_seconds: float
+    psnr: float | None
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Run-time settings that do not change what is learned (except ``amp`` and ``tf32`` on CUDA).
+
+    Attributes
+    ----------
+    checkpoint_every : Budget
+        Cadence of checkpoints and evaluations, in steps, epochs or minutes of training time.
+    log_every : int
+        Steps between loss checks and progress reports; on CUDA each check synchronises.
+    progress : bool
+        Show a tqdm bar with the loss and the last evaluation.
+    deterministic : bool
+        CUDA only: deterministic cuDNN algorithms instead of the fastest (``cudnn.benchmark``).
+    amp : bool
+        CUDA only: autocast to bfloat16 for forward and loss. Off by default (unmeasured).
+    tf32 : bool
+        CUDA only: allow TF32 in convolutions and matmuls. Off by default (unmeasured).
+    """
+
+    checkpoint_every: Budget = field(default_factory=lambda: Budget("minutes", 2))
+    log_every: int = 25
+    progress: bool = True
+    deterministic: bool = False
+    amp: bool = False
+    tf32: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.checkpoint_every, Budget):
+            raise SpecError(f"checkpoint_every must be a Budget, got {self.checkpoint_every!r}")
+        if isinstance(self.log_every, bool) or not isinstance(self.log_every, int) or self.log_every < 1:
+            raise SpecError(f"log_every must be a positive integer, got {self.log_every!r}")
+
+
+class TrainResult(NamedTuple):
+    """A trained model (on the CPU, eval mode) and the JSON-ready metadata saved with it."""
+
+    model: SRCNN
+    metadata: dict[str, Any]
+
+
+def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None:
+    """Draw ``model``'s parameters as the recipe's ``init`` says, from ``generator`` (biases 0)."""
+    convs = (model.conv1, model.conv2, model.conv3)
+    with torch.no_grad():
+        for i, conv in enumerate(convs):
+            if recipe.init == "gaussian":
+                std = recipe.init_std
+            else:  # "he": ReLU gain on the first two layers, linear on the last
+                fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+                std = math.sqrt((2.0 if i < 2 else 1.0) / fan_in)
+            conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=torch.float64) * std)
+            conv.bias.zero_()
+
+
+def make_optimizer(model: SRCNN, recipe: Recipe) -> torch.optim.Optimizer:
+    """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``)."""
+    groups = [
+        {"params": list(conv.parameters()), "lr": lr, "initial_lr": lr}
+        for conv, lr in zip((model.conv1, model.conv2, model.conv3), recipe.lr)
+    ]
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=recipe.lr[0], momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    return torch.optim.Adam(
+        groups, lr=recipe.lr[0], betas=(recipe.momentum, recipe.beta2), weight_decay=recipe.weight_decay
+    )
+
+
+def loss_function(recipe: Recipe) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``(output, target) -> scalar`` for the recipe's ``loss`` (:data:`sr_audit.recipes.LOSSES`)."""
+    if recipe.loss == "mse":
+        return F.mse_loss
+
+    def caffe_euclidean(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return (output - target).square().sum() / (2 * output.shape[0])
+
+    return caffe_euclidean
+
+
+@contextlib.contextmanager
+def _cuda_flags(device: torch.device, options: TrainOptions) -> Iterator[None]:
+    """Set cuDNN/TF32 flags for the run and restore them afterwards (no-op on the CPU)."""
+    if device.type != "cuda":
+        yield
+        return
+    b = torch.backends
+    saved = (b.cudnn.benchmark, b.cudnn.deterministic, b.cudnn.allow_tf32, b.cuda.matmul.allow_tf32)
+    b.cudnn.benchmark, b.cudnn.deterministic = not options.deterministic, options.deterministic
+    b.cudnn.allow_tf32 = b.cuda.matmul.allow_tf32 = options.tf32
+    try:
+        yield
+    finally:
+        b.cudnn.benchmark, b.cudnn.deterministic, b.cudnn.allow_tf32, b.cuda.matmul.allow_tf32 = saved
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a training-state checkpoint written by :func:`train_patches`.
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable, or not a training state.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no training checkpoint to resume; run without --resume to start a new run")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip and runtime errors for damaged files
+        raise DataError(f"{path}: unreadable training checkpoint ({type(exc).__name__}: {exc}); delete it to start over") from None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise DataError(f"{path}: not an sr-audit training checkpoint (format {STATE_FORMAT!r} expected)")
+    return state
+
+
+class _Run:
+    """Mutable state of one training run (everything a checkpoint holds)."""
+
+    def __init__(self, model: SRCNN, optimizer: torch.optim.Optimizer, generator: torch.Generator, n: int) -> None:
+        self.model, self.optimizer, self.generator, self.n = model, optimizer, generator, n
+        self.step = 0
+        self.epoch = 0
+        self.pos = n  # forces a fresh permutation at the first step
+        self.perm = torch.empty(0, dtype=torch.long)
+        self.train_seconds = 0.0
+        self.first_loss: float | None = None
+        self.history: list[dict[str, float]] = []
+        self.steps_done_at_checkpoint = 0
+
+    def state(self, identity: str) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "identity": identity,
+            "step": self.step,
+            "epoch": self.epoch,
+            "pos": self.pos,
+            "perm": self.perm.cpu(),
+            "generator": self.generator.get_state(),
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "train_seconds": self.train_seconds,
+            "first_loss": self.first_loss,
+            "history": json.dumps(self.history),
+        }
+
+    def restore(self, state: Mapping[str, Any], device: torch.device) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.step, self.epoch, self.pos = int(state["step"]), int(state["epoch"]), int(state["pos"])
+        self.perm = state["perm"].to(device)
+        self.train_seconds = float(state["train_seconds"])
+        self.first_loss = state["first_loss"]
+        self.history = json.loads(state["history"])
+
+
+def _identity(recipe: Recipe, seed: int, budget: Budget, patches: PatchSet, data: Mapping[str, Any]) -> str:
+    """What must match for a checkpoint to be resumed by this run, as canonical JSON."""
+    return json.dumps(
+        {
+            "recipe": recipe.as_dict(),
+            "seed": seed,
+            "budget": [budget.unit, budget.value],
+            "patches": [list(patches.inputs.shape), list(patches.targets.shape)],
+            "data": dict(data),
+        },
+        sort_keys=True,
+    )
+
+
+def train_patches(
+    patches: PatchSet,
+    recipe: Recipe,
+    *,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    budget: Budget | None = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    evaluator: Callable[[SRCNN], float] | None = None,
+    options: TrainOptions | None = None,
+    data_identity: Mapping[str, Any] | None = None,
+    on_progress: Callable[[ProgressInfo], None] | None = None,
+) -> tuple[SRCNN, dict[str, Any]]:
+    """Train an SRCNN on a patch set.
+
+    Parameters
+    ----------
+    patches : PatchSet
+        Windows whose target is ``recipe.model_config.shrink`` pixels smaller than the input.
+    recipe : Recipe
+    seed : int
+        Seeds initialisation and batch order.
+    device : torch.device or str
+        Where the patch set, model and optimizer live (resolve ``"auto"`` with
+        :func:`sr_audit.device.resolve_device` first).
+    budget : Budget, optional
+        Replaces ``recipe.budget``.
+    checkpoint_dir : path, optional
+        Folder of ``checkpoint.pt``; without it nothing is written.
+    resume : bool
+        Continue from ``checkpoint_dir/checkpoint.pt``, which must come from the same recipe,
+        seed, budget and data. Without ``resume`` an existing checkpoint is an error (never
+        overwritten silently).
+    evaluator : callable, optional
+        ``model -> PSNR``, run at each checkpoint cadence and at the end (model in eval mode on the
+        training device; its time does not count against a time budget).
+    options : TrainOptions, optional
+    data_identity : mapping, optional
+        JSON-ready description of the data (image hashes, degradation, ...) that a resumed run
+        must match.
+    on_progress : callable, optional
+        Called with a :class:`ProgressInfo` every ``options.log_every`` steps, after the loss
+        check; an exception raised there stops the run (the last checkpoint stays).
+
+    Returns
+    -------
+    model : SRCNN
+        Trained, on the CPU, in eval mode, with the recipe's training padding.
+    summary : dict
+        JSON-ready: steps, epochs, seconds, final loss, PSNR history, device, threads.
+
+    Raises
+    ------
+    TrainingDivergedError
+        Loss NaN/inf or above :data:`EXPLOSION_FACTOR` times the first step's loss.
+    DataError
+        A checkpoint that is missing, unreadable or from another run; a patch set that does not
+        fit the recipe or has fewer windows than one batch.
+    """
+    options = options or TrainOptions()
+    budget = budget or recipe.budget
+    dev = torch.device(device)
+    config = recipe.model_config
+    if patches.shrink != config.shrink or patches.inputs.shape[1] != config.channels:
+        raise DataError(
+            f"the patch set ({patches.inputs.shape[1]} channels, targets {patches.shrink} px smaller) does not fit "
+            f"recipe {recipe.name!r} (SRCNN {config.name} {config.padding}, {config.channels} channels, shrink "
+            f"{config.shrink}); prepare the patches with the recipe's model"
+        )
+    n, batch = len(patches), recipe.batch_size
+    steps_per_epoch = n // batch
+    if steps_per_epoch == 0:
+        raise DataError(f"only {n} training windows for a batch of {batch}: use more images or a smaller batch_size")
+    total_steps = budget.total_steps(n, batch)
+    seconds = budget.seconds
+    state_path = Path(checkpoint_dir) / STATE_FILE if checkpoint_dir is not None else None
+    identity = _identity(recipe, seed, budget, patches, data_identity or {})
+
+    data = patches.to(dev)
+    x_all = data.inputs.contiguous(memory_format=torch.channels_last)
+    y_all = data.targets
+    generator = torch.Generator().manual_seed(seed)
+    model = SRCNN(config)
+    init_model(model, recipe, generator)
+    model = model.to(dev, memory_format=torch.channels_last)
+    optimizer = make_optimizer(model, recipe)
+    run = _Run(model, optimizer, generator, n)
+    if resume:
+        if state_path is None:
+            raise SpecError("resume needs a checkpoint folder")
+        state = load_state(state_path)
+        if state["identity"] != identity:
+            raise DataError(
+                f"{state_path} was written by a different run (recipe, seed, budget or data differ); "
+                "use another output folder or drop --resume"
+            )
+        run.restore(state, dev)
+    elif state_path is not None and state_path.exists():
+        raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
+
+    loss_fn = loss_function(recipe)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if options.amp and dev.type == "cuda" else contextlib.nullcontext()
+    )
+    if options.amp and dev.type != "cuda":
+        raise SpecError("amp is for CUDA training only; drop --amp on the CPU")
+    every = options.checkpoint_every
+    every_steps = every.total_steps(n, batch)
+    every_seconds = every.seconds
+
+    def progress_of(step: int, elapsed: float) -> float:
+        return step / total_steps if total_steps is not None else elapsed / seconds  # type: ignore[operator]
+
+    def finished() -> bool:
+        return run.step >= total_steps if total_steps is not None else run.train_seconds >= seconds  # type: ignore[operator]
+
+    def evaluate() -> float | None:
+        if evaluator is None:
+            return None
+        model.eval()
+        with torch.no_grad():
+            value = float(evaluator(model))
+        model.train()
+        return value
+
+    bar = tqdm(
+        total=total_steps if total_steps is not None else round(seconds),  # type: ignore[arg-type]
+        unit="step" if total_steps is not None else "s",
+        disable=not options.progress,
+        dynamic_ncols=True,
+        desc=f"train {recipe.name}",
+    )
+    bar.update(run.step if total_steps is not None else round(run.train_seconds))
+    last_psnr: float | None = run.history[-1].get("psnr") if run.history else None
+    last_checkpoint_seconds = run.train_seconds
+    last_checkpoint_step = run.step
+    window: list[torch.Tensor] = []
+    wall_start = time.perf_counter()
+    model.train()
+    with _cuda_flags(dev, options):
+        while not finished():
+            t0 = time.perf_counter()
+            if run.pos + batch > n:
+                run.perm = torch.randperm(n, generator=generator).to(dev)
+                run.pos = 0
+                run.epoch += 1
+            idx = run.perm[run.pos : run.pos + batch]
+            run.pos += batch
+            factor = recipe.lr_factor(progress_of(run.step, run.train_seconds))
+            for group in optimizer.param_groups:
+                group["lr"] = group["initial_lr"] * factor
+            with autocast:
+                out = model(x_all.index_select(0, idx))
+                loss = loss_fn(out.float(), y_all.index_select(0, idx))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            window.append(loss.detach())
+            run.step += 1
+            run.train_seconds += time.perf_counter() - t0
+            due = finished() or (every_steps is not None and run.step - last_checkpoint_step >= every_steps) or (
+                every_seconds is not None and run.train_seconds - last_checkpoint_seconds >= every_seconds
+            )
+            if not due and run.step % options.log_every:
+                continue
+            losses = torch.stack(window).float().cpu()
+            window.clear()
+            if run.first_loss is None:
+                run.first_loss = float(losses[0])
+            worst = float(losses.max()) if bool(torch.isfinite(losses).all()) else math.nan
+            if not math.isfinite(worst) or worst > EXPLOSION_FACTOR * run.first_loss:
+                bar.close()
+                kept = f"last good checkpoint kept in {state_path}" if state_path is not None and state_path.exists() else "no checkpoint was written"
+                raise TrainingDivergedError(
+                    f"training diverged by step {run.step} (loss {worst:.4g}, first loss {run.first_loss:.4g}); "
+                    f"lower the learning rates of recipe {recipe.name!r}; {kept}"
+                )
+            mean_loss = float(losses.mean())
+            record: dict[str, float] = {"step": run.step, "seconds": round(run.train_seconds, 3), "loss": mean_loss}
+            if due:
+                last_psnr = evaluate()
+                if last_psnr is not None:
+                    record["psnr"] = last_psnr
+                run.history.append(record)
+                if state_path is not None:
+                    _save_state(state_path, run.state(identity))
+                last_checkpoint_seconds, last_checkpoint_step = run.train_seconds, run.step
+            bar.update((run.step if total_steps is not None else min(round(run.train_seconds), bar.total)) - bar.n)
+            bar.set_postfix(loss=f"{mean_loss:.3g}", psnr="-" if last_psnr is None else f"{last_psnr:.2f}", refresh=False)
+            if on_progress is not None:
+                on_progress(
+                    ProgressInfo(run.step, run.epoch, progress_of(run.step, run.train_seconds), mean_loss, factor, run.train_seconds, last_psnr)
+                )
+    bar.close()
+    model = model.to("cpu", memory_format=torch.contiguous_format).eval()
+    summary = {
+        "steps": run.step,
+        "epochs": run.step / steps_per_epoch,
+        "train_seconds": run.train_seconds,
+        "session_wall_seconds": time.perf_counter() - wall_start,
+        "final_loss": run.history[-1]["loss"] if run.history else None,
+        "psnr": last_psnr,
+        "history": run.history,
+        "num_patches": n,
+        "device": str(dev),
+        "threads": torch.get_num_threads(),
+        "amp": options.amp and dev.type == "cuda",
+        "tf32": options.tf32 and dev.type == "cuda",
+        "deterministic": dev.type == "cpu" or options.deterministic,
+    }
+    return model, summary
+
+
+def inference_model(model: SRCNN, recipe: Recipe) -> SRCNN:
+    """A CPU copy of a trained ``model`` with the recipe's ``eval_padding`` (same weights), in eval mode."""
+    copy = SRCNN(recipe.eval_config)
+    copy.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+    return copy.eval()
+
+
+def _versions(degradation: Degradation) -> dict[str, Any]:
+    env = environment(degradation)
+    env["torch threads"] = torch.get_num_threads()
+    env["machine"] = platform.processor() or platform.machine()
+    return env
+
+
+def train_model(
+    degradation: Degradation,
+    train_images: Dataset | Sequence[ImageRecord],
+    recipe: Recipe | str = "fast",
+    *,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    budget: Budget | None = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    eval_images: Dataset | None = None,
+    protocol: str | Protocol = "matlab",
+    progress: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    options: TrainOptions | None = None,
+) -> TrainResult:
+    """Train SRCNN on images degraded by ``degradation``; the API behind ``sr-audit train``.
+
+    Parameters
+    ----------
+    degradation : Degradation
+        How network inputs are made from the training images (and from ``eval_images``).
+    train_images : Dataset or sequence of ImageRecord
+        Ground-truth training images.
+    recipe : Recipe or str
+        A :class:`~sr_audit.recipes.Recipe` or a name of :data:`~sr_audit.recipes.RECIPES`.
+    seed : int
+    device : str or torch.device
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (:func:`sr_audit.device.resolve_device`).
+    budget : Budget, optional
+        Replaces the recipe's budget.
+    checkpoint_dir : path, optional
+        Folder for ``checkpoint.pt`` (training state) and ``model.pt`` (the final model with its
+        metadata, :func:`sr_audit.weights.save_model`); created when missing.
+    resume : bool
+        Continue the run whose checkpoint is in ``checkpoint_dir``.
+    eval_images : Dataset, optional
+        Scored (Y PSNR under ``protocol``, inputs made by ``degradation``) at every checkpoint and
+        at the end; the final value goes into the metadata.
+    protocol : str or Protocol
+        Protocol of those scores (:func:`sr_audit.protocol.get_protocol`); only its Y space is used.
+    progress : bool
+        Show a progress bar.
+    cache_dir : path, optional
+        Patch cache folder (:func:`sr_audit.patches.default_cache_dir` by default).
+    options : TrainOptions, optional
+        Checkpoint cadence and CUDA switches; ``progress`` here overrides ``options.progress``.
+
+    Returns
+    -------
+    TrainResult
+        The model with ``recipe.eval_padding`` (CPU, eval mode) and its metadata: recipe,
+        degradation, seed, image names and hashes, library versions, device, steps, training and
+        wall seconds, loss and PSNR history, final PSNR.
+    """
+    wall_start = time.perf_counter()
+    recipe = get_recipe(recipe)
+    config = recipe.model_config
+    wanted = "y" if config.channels == 1 else "rgb"
+    if degradation.space != wanted:
+        raise SpecError(
+            f"recipe {recipe.name!r} trains a {config.channels}-channel model, which needs a degradation in space "
+            f"{wanted!r}, got {degradation.space!r}"
+        )
+    dev = resolve_device(device) if not isinstance(device, torch.device) else device
+    options = dataclasses.replace(options or TrainOptions(), progress=progress)
+    images = tuple(train_images)
+    patches = prepare_patches(images, degradation, recipe.patch, config.shrink, cache_dir=cache_dir)
+    prep_seconds = time.perf_counter() - wall_start
+    score_protocol = dataclasses.replace(get_protocol(protocol), spaces=("y",))
+
+    def evaluator(model: SRCNN) -> float:
+        assert eval_images is not None
+        scores = evaluate(inference_model(model, recipe), eval_images, degradation, score_protocol, device=dev)
+        return float(scores.mean.psnr_y)  # type: ignore[arg-type]
+
+    identity = cache_record([r.sha256 for r in images], degradation, recipe.patch, config.shrink)
+    trained, summary = train_patches(
+        patches,
+        recipe,
+        seed=seed,
+        device=dev,
+        budget=budget,
+        checkpoint_dir=checkpoint_dir,
+        resume=resume,
+        evaluator=evaluator if eval_images is not None else None,
+        options=options,
+        data_identity=identity,
+    )
+    final = inference_model(trained, recipe)
+    metadata: dict[str, Any] = {
+        "kind": "srcnn-trained",
+        "recipe": recipe.as_dict(),
+        "budget": str(budget or recipe.budget),
+        "degradation": degradation.as_dict(),
+        "degradation_spec": str(degradation),
+        "seed": seed,
+        "train_data": {
+            "name": getattr(train_images, "name", None),
+            "source": getattr(train_images, "source", None),
+            "images": [{"name": r.name, "sha256": r.sha256} for r in images],
+        },
+        "eval": None
+        if eval_images is None
+        else {"data": eval_images.name, "protocol": score_protocol.name, "space": "y", "psnr": summary["psnr"]},
+        "versions": _versions(degradation),
+        "prepare_seconds": prep_seconds,
+        "wall_seconds": time.perf_counter() - wall_start,
+        **{k: summary[k] for k in summary if k != "psnr"},
+    }
+    if checkpoint_dir is not None:
+        save_model(Path(checkpoint_dir) / MODEL_FILE, final, metadata)
+    return TrainResult(final, metadata)

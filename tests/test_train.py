@@ -1,0 +1,259 @@
+"""Recipes as data, and the training loop: reproducibility, resume, divergence, budgets, checkpoints."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from sr_audit.errors import DataError, SpecError
+from sr_audit.patches import PatchSet, PatchSettings
+from sr_audit.recipes import RECIPES, Budget, Recipe, get_recipe
+from sr_audit.train import (
+    STATE_FILE,
+    TrainingDivergedError,
+    TrainOptions,
+    load_state,
+    loss_function,
+    train_patches,
+)
+
+# --- recipes -------------------------------------------------------------------------------------
+
+
+def test_paper_recipe_is_the_papers_setting():
+    r = get_recipe("paper")
+    assert (r.optimizer, r.momentum, r.lr, r.loss) == ("sgd", 0.9, (1e-4, 1e-4, 1e-5), "caffe-euclidean")
+    assert (r.init, r.init_std, r.batch_size, r.patch) == ("gaussian", 0.001, 128, PatchSettings(33, 14))
+    assert (r.model_config.name, r.model_config.padding, r.model_config.channels) == ("9-1-5", "valid", 1)
+    assert r.patch.label_size(r.model_config.shrink) == 21
+
+
+def test_unknown_recipe_lists_the_known_ones():
+    with pytest.raises(SpecError, match="unknown recipe 'fastest'; recipes: paper, fast"):
+        get_recipe("fastest")
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_every_recipe_round_trips_through_plain_data(name):
+    r = get_recipe(name)
+    assert Recipe.from_dict(r.as_dict()) == r
+    assert r.name == name
+
+
+def test_recipe_data_is_checked():
+    data = get_recipe("fast").as_dict()
+    with pytest.raises(SpecError, match="unknown recipe key.*learning_rate"):
+        Recipe.from_dict({**data, "learning_rate": 1e-3})
+    with pytest.raises(SpecError, match="unknown recipe patch key.*step"):
+        Recipe.from_dict({**data, "patch": {"size": 33, "step": 14}})
+    with pytest.raises(SpecError, match="optimizer 'rmsprop' is not one of: sgd, adam"):
+        get_recipe("fast").replace(optimizer="rmsprop")
+    with pytest.raises(SpecError, match="three learning rates"):
+        get_recipe("fast").replace(lr=(1e-3, 1e-3))
+    with pytest.raises(SpecError, match="patch size of at least 13"):
+        get_recipe("fast").replace(patch=PatchSettings(11, 5))
+    with pytest.raises(SpecError, match="unknown recipe field"):
+        get_recipe("fast").replace(epochs=3)
+    with pytest.raises(SpecError, match="budget unit 'hours'"):
+        Budget("hours", 1)
+    with pytest.raises(SpecError, match="whole number"):
+        Budget("steps", 2.5)
+
+
+def test_schedule_and_budget_arithmetic():
+    r = get_recipe("fast").replace(schedule="cosine", warmup=0.1, final_lr=0.01)
+    assert r.lr_factor(0.0) == 0.0 and r.lr_factor(0.05) == pytest.approx(0.5)
+    assert r.lr_factor(0.1) == pytest.approx(1.0) and r.lr_factor(1.0) == pytest.approx(0.01)
+    assert r.lr_factor(0.55) == pytest.approx(0.505)
+    assert Budget("epochs", 2).total_steps(1000, 128) == math.ceil(2 * 1000 / 128)
+    assert Budget("minutes", 1).total_steps(1000, 128) is None
+
+
+def test_caffe_loss_is_mse_times_half_the_label_area():
+    # the relation the recipes module documents: lr under mse = lr under caffe-euclidean * label² / 2
+    out, target = torch.rand(8, 1, 21, 21), torch.rand(8, 1, 21, 21)
+    caffe = loss_function(get_recipe("paper"))(out, target)
+    mse = loss_function(get_recipe("fast"))(out, target)
+    assert caffe.item() == pytest.approx(mse.item() * 21 * 21 / 2, rel=1e-6)
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+def _patches(n: int = 96, seed: int = 0) -> PatchSet:
+    """Windows whose targets are a smoothed copy of the inputs' centres: learnable, quick."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, 21, 21, generator=g)
+    y = torch.nn.functional.avg_pool2d(x, 3, 1)[:, :, 5:-5, 5:-5].contiguous()  # centres 6..14
+    return PatchSet(x, y)
+
+
+# 9-1-5 valid on 21x21 windows: 9x9 targets
+SMALL = get_recipe("fast").replace(patch=PatchSettings(21, 7), batch_size=16)
+QUIET = TrainOptions(progress=False, log_every=1, checkpoint_every=Budget("steps", 5))
+
+
+def _same_weights(a, b) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_same_seed_gives_identical_weights_and_another_seed_differs():
+    p = _patches()
+    a, sa = train_patches(p, SMALL, seed=3, budget=Budget("steps", 12), options=QUIET)
+    b, sb = train_patches(p, SMALL, seed=3, budget=Budget("steps", 12), options=QUIET)
+    c, _ = train_patches(p, SMALL, seed=4, budget=Budget("steps", 12), options=QUIET)
+    assert _same_weights(a, b) and [h["loss"] for h in sa["history"]] == [h["loss"] for h in sb["history"]]
+    assert not _same_weights(a, c)
+    assert sa["steps"] == 12 and sa["final_loss"] < sa["history"][0]["loss"] * 2
+
+
+def test_training_lowers_the_loss():
+    p = _patches()
+    _, s = train_patches(p, SMALL, budget=Budget("steps", 60), options=QUIET)
+    losses = [h["loss"] for h in s["history"]]
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_resume_continues_bit_identically(tmp_path):
+    p = _patches()
+    budget = Budget("epochs", 4)  # 6 steps per epoch, a resume in the middle of an epoch
+    full, full_summary = train_patches(p, SMALL, seed=1, budget=budget, options=QUIET)
+
+    def crash(info):
+        if info.step == 13:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_patches(p, SMALL, seed=1, budget=budget, options=QUIET, checkpoint_dir=tmp_path, on_progress=crash)
+    assert load_state(tmp_path / STATE_FILE)["step"] == 10
+    resumed, summary = train_patches(p, SMALL, seed=1, budget=budget, options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    assert _same_weights(full, resumed)
+    assert summary["steps"] == full_summary["steps"] == 24
+    assert [h["loss"] for h in summary["history"]] == [h["loss"] for h in full_summary["history"]]
+
+
+def test_existing_checkpoint_needs_resume_and_must_match(tmp_path):
+    p = _patches()
+    train_patches(p, SMALL, budget=Budget("steps", 5), options=QUIET, checkpoint_dir=tmp_path)
+    with pytest.raises(DataError, match="pass --resume"):
+        train_patches(p, SMALL, budget=Budget("steps", 5), options=QUIET, checkpoint_dir=tmp_path)
+    with pytest.raises(DataError, match="different run"):
+        train_patches(p, SMALL, seed=9, budget=Budget("steps", 5), options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(DataError, match="no training checkpoint"):
+        train_patches(p, SMALL, options=QUIET, checkpoint_dir=tmp_path / "other", resume=True)
+
+
+def test_divergence_stops_with_one_line_and_keeps_the_last_good_checkpoint(tmp_path):
+    p = _patches()
+    wild = SMALL.replace(optimizer="sgd", loss="caffe-euclidean", lr=(10.0, 10.0, 10.0), schedule="constant", warmup=0.0)
+    options = TrainOptions(progress=False, log_every=1, checkpoint_every=Budget("steps", 1))
+    with pytest.raises(TrainingDivergedError, match=r"diverged by step \d+ .*lower the learning rates.*last good checkpoint kept") as info:
+        train_patches(p, wild, budget=Budget("steps", 50), options=options, checkpoint_dir=tmp_path)
+    assert "\n" not in str(info.value)
+    state = load_state(tmp_path / STATE_FILE)
+    assert 1 <= state["step"] < 50
+    assert all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+def test_time_budget_stops_on_time():
+    _, s = train_patches(_patches(), SMALL, budget=Budget("minutes", 0.01), options=QUIET)
+    assert s["train_seconds"] >= 0.6 and s["steps"] >= 1
+
+
+def test_evaluator_runs_at_the_checkpoint_cadence_and_at_the_end():
+    calls = []
+
+    def evaluator(model):
+        assert not model.training
+        calls.append(1)
+        return 30.0 + len(calls)
+
+    _, s = train_patches(_patches(), SMALL, budget=Budget("steps", 12), options=QUIET, evaluator=evaluator)
+    assert [h["step"] for h in s["history"]] == [5, 10, 12]
+    assert s["psnr"] == 33.0 and [h["psnr"] for h in s["history"]] == [31.0, 32.0, 33.0]
+
+
+def test_patch_set_must_fit_the_recipe():
+    with pytest.raises(DataError, match="does not fit recipe"):
+        train_patches(PatchSet(torch.zeros(40, 1, 21, 21), torch.zeros(40, 1, 21, 21)), SMALL, options=QUIET)
+    with pytest.raises(DataError, match="smaller batch_size"):
+        train_patches(_patches(8), SMALL, options=QUIET)
+
+
+def test_amp_is_refused_on_the_cpu():
+    with pytest.raises(SpecError, match="CUDA training only"):
+        train_patches(_patches(), SMALL, options=TrainOptions(progress=False, amp=True), budget=Budget("steps", 1))
+
+
+@pytest.mark.gpu
+def test_cuda_training_runs_with_resident_data():
+    m, s = train_patches(_patches(), SMALL, device="cuda", budget=Budget("steps", 10), options=QUIET)
+    assert s["device"].startswith("cuda") and next(m.parameters()).device.type == "cpu"
+
+
+# --- train_model and the command line ------------------------------------------------------------
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    from sr_audit.image_io import write_image
+
+    g = torch.Generator().manual_seed(5)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(3):
+        smooth = torch.nn.functional.interpolate(torch.rand(1, 3, 12, 13, generator=g), size=(120, 123), mode="bilinear")
+        write_image(folder / f"im{i}.png", (smooth[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
+    return folder
+
+
+def test_train_model_saves_the_model_with_metadata(tmp_path, image_folder):
+    from sr_audit.datasets import load_dataset
+    from sr_audit.degradation import Degradation
+    from sr_audit.train import MODEL_FILE, train_model
+    from sr_audit.weights import load_model
+
+    data = load_dataset(image_folder)
+    deg = Degradation.parse("pil", scale=3)
+    recipe = get_recipe("fast").replace(batch_size=4)
+    result = train_model(
+        deg, data, recipe, device="cpu", budget=Budget("steps", 3), checkpoint_dir=tmp_path / "run",
+        eval_images=data, progress=False, cache_dir=tmp_path / "cache",
+    )
+    loaded = load_model(tmp_path / "run" / MODEL_FILE)
+    assert loaded.model.config == recipe.eval_config and loaded.model.config.padding == "same-replicate"
+    assert all(torch.equal(a, b) for a, b in zip(loaded.model.state_dict().values(), result.model.state_dict().values()))
+    meta = loaded.metadata
+    assert meta["recipe"] == recipe.as_dict() and meta["seed"] == 0 and meta["steps"] == 3
+    assert meta["degradation_spec"] == str(deg)
+    assert [i["sha256"] for i in meta["train_data"]["images"]] == [r.sha256 for r in data]
+    assert meta["eval"]["protocol"] == "matlab" and 5 < meta["eval"]["psnr"] < 60
+    assert meta["versions"]["backend pil"].startswith("Pillow") and meta["wall_seconds"] >= meta["train_seconds"]
+
+
+def test_train_model_refuses_a_degradation_in_the_wrong_space(image_folder):
+    from sr_audit.datasets import load_dataset
+    from sr_audit.degradation import Degradation
+    from sr_audit.train import train_model
+
+    with pytest.raises(SpecError, match="needs a degradation in space 'y'"):
+        train_model(Degradation.parse("pil", scale=3, space="rgb"), load_dataset(image_folder), "fast", progress=False)
+
+
+def test_cli_trains_refuses_to_overwrite_and_resumes(tmp_path, image_folder, capsys):
+    from sr_audit.cli.main import main_from_args
+
+    out = tmp_path / "run"
+    argv = [
+        "train", "--backend", "pil", "--scale", "3", "--data", str(image_folder), "--eval-data", "none",
+        "--out", str(out), "--steps", "2", "--device", "cpu", "--no-progress", "--cache-dir", str(tmp_path / "c"),
+        "--recipe", "paper",
+    ]
+    assert main_from_args(argv) == 0
+    assert "2 steps" in capsys.readouterr().out and (out / "model.pt").is_file()
+    assert main_from_args(argv) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main_from_args(argv + ["--resume"]) == 0
+    assert main_from_args([*argv[:-1], "nope"]) == 2
+    assert "unknown recipe 'nope'; recipes: paper, fast" in capsys.readouterr().err
