@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "sr_audit.cli.results_cmd",
     "sr_audit.cli.report_cmd",
     "sr_audit.cli.eval_cmd",
+    "sr_audit.cli.train_cmd",
 )
 
 
