@@ -1,0 +1,39 @@
+"""``sr-audit pitfalls``: what classic SR evaluation mistakes cost, in dB, on the same images.
+
+A thin layer over :func:`sr_audit.audit.pitfalls.pitfalls`: one row per mistake with the correct and
+the wrong PSNR and their difference. Example::
+
+    sr-audit pitfalls --scale 3            # the embedded eval images (skimage.data)
+    sr-audit pitfalls --data Set14 --json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from sr_audit.audit.pitfalls import pitfalls, report_text
+from sr_audit.datasets import DATA_ENV
+from sr_audit.weights import BICUBIC
+
+
+def _run(args: argparse.Namespace) -> int:
+    result = pitfalls(args.data, data_root=args.data_root, scale=args.scale, weights=args.weights)
+    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(result))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pitfalls",
+        help="measure classic evaluation mistakes (size swap, uint8 order, antialias, align_corners, BGR, gray, reference)",
+        description="Score the same model on the same images with a correct pipeline and with each classic mistake, "
+        "and print the PSNR of both and the difference per mistake.",
+    )
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="folder of images or a set name (default: the embedded eval images, skimage.data)")
+    p.add_argument("--data-root", default=None, help=f"where set names and weights are looked up (default ${DATA_ENV}, else ../shared/datasets)")
+    p.add_argument("--scale", type=int, default=3, help="integer super-resolution factor >= 2 (default 3)")
+    p.add_argument("--weights", default=None, metavar=f"FILE|{BICUBIC}",
+                   help=f"model (default: the authors' 9-1-5 T91 weights for the scale under the data root, else {BICUBIC})")
+    p.add_argument("--json", action="store_true", help="print the table and per-image scores as JSON")
+    p.set_defaults(func=_run)
