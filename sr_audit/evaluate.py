@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -38,6 +38,9 @@ from sr_audit.metrics import Scores, mean_scores, score_image
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol
 from sr_audit.rounding import quantize
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _MATLAB_Y = luma_definition("matlab")
 
@@ -111,8 +114,8 @@ class Evaluation:
             "mean": self.mean.as_dict(),
         }
 
-    def table(self) -> "Any":
-        """pandas DataFrame: one row per image and a final ``mean`` row; PSNR/SSIM columns."""
+    def table(self) -> "pd.DataFrame":
+        """One row per image and a final ``mean`` row; PSNR/SSIM columns of the scored spaces."""
         import pandas as pd
 
         rows = [{"image": r.name, **r.scores.as_dict()} for r in self.images]
