@@ -88,7 +88,8 @@ def y_of_rgb(rgb: np.ndarray, protocol: Protocol) -> np.ndarray:
     if protocol.y_precision == "float64":
         y = rgb_to_y(rgb, protocol.y_definition)
     else:
-        # the same formula (coefficients divided first) evaluated in float32, as BasicSR does
+        # the same formula evaluated in float32; BasicSR scales RGB to [0, 1] and back instead, which
+        # changes float32 rounding only (below 1e-4 on the 0..255 scale)
         d = luma_definition(protocol.y_definition)
         x = rgb.astype(np.float32)
         c = [np.float32(v / d.divisor) for v in (d.r, d.g, d.b)]
