@@ -31,7 +31,7 @@ says ``either`` then. A method's score on a pair is its best geometry.
 
 Scores and verdict
 ------------------
-* ``exact``: the fraction of LR values (pixels x channels) reproduced exactly; ``psnr``:
+* ``exact``: the fraction of LR pixels reproduced exactly (all channels equal); ``psnr``:
   ``20 log10(255 / RMSE)`` against the LR (``inf`` when identical).
 * Per pair, methods are ranked by exact fraction, then PSNR. Methods whose outputs are bit-identical
   to the best one's are its ``ties`` (the data cannot tell them apart); the ``runner-up`` is the
@@ -553,10 +553,11 @@ def _outputs(
 
 def _score(target: _Target, methods: Sequence[Method], scale: int, rescored: bool) -> list[dict[str, Any]]:
     best: dict[Method, dict[str, Any]] = {}
-    size = target.lr.size
+    pixels = target.lr.shape[0] * target.lr.shape[1]
     reference = target.lr.astype(np.float64)
     for method, geometry, out in _outputs(target, methods, scale):
-        exact = float(np.count_nonzero(out == target.lr)) / size
+        same = out == target.lr
+        exact = float(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2))) / pixels
         mse = float(np.mean((out.astype(np.float64) - reference) ** 2))
         row = {
             "pair": target.name,
