@@ -81,7 +81,7 @@ from sr_audit.rounding import quantize
 #: Compute paths a method can take.
 COMPUTES: dict[str, str] = {
     "uint8": "the 8-bit HR through the library's own 8-bit path (its own rounding)",
-    "float": "im2double, resize in float, x*255 rounded once at the end by the method's rule, saturated",
+    "float/RULE": "im2double, resize in float, x*255 rounded once at the end by RULE, saturated",
 }
 
 #: Rounding rules tried at the end of the float path (keys of sr_audit.conventions.ROUNDINGS).
@@ -162,6 +162,14 @@ class Method:
     compute: str
     rounding: str
     channel: str
+
+    def __post_init__(self) -> None:
+        allowed = (LIBRARY_ROUNDING,) if self.compute == "uint8" else FLOAT_ROUNDINGS
+        if self.compute not in ("uint8", "float") or self.rounding not in allowed:
+            raise SpecError(
+                f"method {self.spec} {self.compute}/{self.rounding}: compute must be uint8 (rounding "
+                f"{LIBRARY_ROUNDING!r}) or float (rounding one of: {', '.join(FLOAT_ROUNDINGS)})"
+            )
 
     @property
     def label(self) -> str:
@@ -852,6 +860,10 @@ def report_text(result: Identification) -> str:
         lines.append(f"geometry: every HR side is a multiple of {result.scale}, so modcrop changes nothing")
     if result.unmatched:
         lines.append(f"files without a partner (ignored): {', '.join(result.unmatched)}")
+    lines += ["", "legend:"]
+    lines += [f"- {name}: {what}" for name, what in COMPUTES.items()]
+    lines += [f"- {name}: {what}" for name, what in CHANNELS.items()]
+    lines += [f"- geometry {name}: {what}" for name, what in GEOMETRIES.items()]
     return "\n".join(lines)
 
 

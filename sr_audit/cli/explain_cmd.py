@@ -21,7 +21,7 @@ def _run(args: argparse.Namespace) -> int:
         args.start, args.end, data=args.data, data_root=args.data_root, scale=args.scale,
         weights=args.weights, order=args.order,
     )
-    print(json.dumps(result.as_dict(), indent=2, default=str) if args.json else report_text(result))
+    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(result))
     return 0
 
 
