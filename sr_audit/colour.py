@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sr_audit.errors import ImageError, SpecError
+from sr_audit.rounding import quantize
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,27 @@ def rgb_to_y(rgb: np.ndarray, definition: str = "matlab") -> np.ndarray:
     d = luma_definition(definition)
     x = rgb.astype(np.float64)
     return (d.r / d.divisor) * x[..., 0] + (d.g / d.divisor) * x[..., 1] + (d.b / d.divisor) * x[..., 2] + d.offset
+
+
+_MATLAB_Y = luma_definition("matlab")
+
+#: MATLAB ``rgb2ycbcr``: YCbCr (0..255 scale) = offset + matrix @ RGB / 255, RGB on 0..255. The Y
+#: row is :data:`Y_DEFINITIONS` ``["matlab"]``.
+YCBCR_MATRIX = np.array(
+    [
+        [_MATLAB_Y.r, _MATLAB_Y.g, _MATLAB_Y.b],
+        [-37.797, -74.203, 112.0],
+        [112.0, -93.786, -18.214],
+    ]
+)
+YCBCR_OFFSET = np.array([_MATLAB_Y.offset, 128.0, 128.0])
+
+def rgb_to_ycbcr_u8(rgb: np.ndarray) -> np.ndarray:
+    """MATLAB ``rgb2ycbcr`` of a uint8 RGB image: uint8 YCbCr, rounded half away from zero."""
+    ycbcr = rgb.astype(np.float64) @ (YCBCR_MATRIX / 255.0).T + YCBCR_OFFSET
+    return quantize(ycbcr, np.uint8, "half-away-from-zero")
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
+    """MATLAB ``ycbcr2rgb`` on doubles: YCbCr in [0, 1] (0..255 / 255) -> RGB in [0, 1], unclipped."""
+    return (ycbcr * 255.0 - YCBCR_OFFSET) @ np.linalg.inv(YCBCR_MATRIX).T

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from sr_audit import __version__, backends
-from sr_audit.colour import luma_definition
+from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
 from sr_audit.datasets import Dataset
 from sr_audit.degradation import Degradation, degrade, modcrop, resample
 from sr_audit.errors import SpecError
@@ -37,39 +37,14 @@ from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer
 from sr_audit.metrics import Scores, mean_scores, score_image
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol
-from sr_audit.rounding import quantize
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_MATLAB_Y = luma_definition("matlab")
-
-#: MATLAB ``rgb2ycbcr``: YCbCr (0..255 scale) = offset + matrix @ RGB / 255, RGB on 0..255. The Y
-#: row is :data:`sr_audit.colour.Y_DEFINITIONS` ``["matlab"]``.
-YCBCR_MATRIX = np.array(
-    [
-        [_MATLAB_Y.r, _MATLAB_Y.g, _MATLAB_Y.b],
-        [-37.797, -74.203, 112.0],
-        [112.0, -93.786, -18.214],
-    ]
-)
-YCBCR_OFFSET = np.array([_MATLAB_Y.offset, 128.0, 128.0])
 
 #: Libraries whose versions are recorded with every evaluation.
 ENVIRONMENT_DISTRIBUTIONS: tuple[str, ...] = ("numpy", "scipy", "torch", "scikit-image", "pillow")
 
 PRECISIONS: dict[str, torch.dtype] = {"float32": torch.float32, "float64": torch.float64}
-
-
-def rgb_to_ycbcr_u8(rgb: np.ndarray) -> np.ndarray:
-    """MATLAB ``rgb2ycbcr`` of a uint8 RGB image: uint8 YCbCr, rounded half away from zero."""
-    ycbcr = rgb.astype(np.float64) @ (YCBCR_MATRIX / 255.0).T + YCBCR_OFFSET
-    return quantize(ycbcr, np.uint8, "half-away-from-zero")
-
-
-def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
-    """MATLAB ``ycbcr2rgb`` on doubles: YCbCr in [0, 1] (0..255 / 255) -> RGB in [0, 1], unclipped."""
-    return (ycbcr * 255.0 - YCBCR_OFFSET) @ np.linalg.inv(YCBCR_MATRIX).T
 
 
 @dataclass(frozen=True)
@@ -242,6 +217,4 @@ __all__ = [
     "environment",
     "evaluate",
     "evaluate_image",
-    "rgb_to_ycbcr_u8",
-    "ycbcr_to_rgb",
 ]

@@ -35,7 +35,8 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import Dataset, ImageRecord, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import evaluate, evaluate_image, rgb_to_ycbcr_u8, ycbcr_to_rgb
+from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
+from sr_audit.evaluate import evaluate, evaluate_image
 from sr_audit.metrics import Scores
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.protocol import PROTOCOLS
