@@ -230,7 +230,6 @@ class _Run:
         self.train_seconds = 0.0
         self.first_loss: float | None = None
         self.history: list[dict[str, float]] = []
-        self.steps_done_at_checkpoint = 0
 
     def state(self, identity: str) -> dict[str, Any]:
         return {
@@ -349,6 +348,8 @@ def train_patches(
         raise DataError(f"only {n} training windows for a batch of {batch}: use more images or a smaller batch_size")
     total_steps = budget.total_steps(n, batch)
     seconds = budget.seconds
+    if options.amp and dev.type != "cuda":
+        raise SpecError("amp is for CUDA training only; drop --amp on the CPU")
     state_path = Path(checkpoint_dir) / STATE_FILE if checkpoint_dir is not None else None
     identity = _identity(recipe, seed, budget, patches, data_identity or {})
 
@@ -375,22 +376,17 @@ def train_patches(
         raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
 
     loss_fn = loss_function(recipe)
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if options.amp and dev.type == "cuda" else contextlib.nullcontext()
-    )
-    if options.amp and dev.type != "cuda":
-        raise SpecError("amp is for CUDA training only; drop --amp on the CPU")
-    every = options.checkpoint_every
-    every_steps = every.total_steps(n, batch)
-    every_seconds = every.seconds
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
+    every_steps = options.checkpoint_every.total_steps(n, batch)
+    every_seconds = options.checkpoint_every.seconds
 
-    def progress_of(step: int, elapsed: float) -> float:
-        return step / total_steps if total_steps is not None else elapsed / seconds  # type: ignore[operator]
+    def progress_of() -> float:
+        return run.step / total_steps if total_steps is not None else run.train_seconds / seconds  # type: ignore[operator]
 
     def finished() -> bool:
         return run.step >= total_steps if total_steps is not None else run.train_seconds >= seconds  # type: ignore[operator]
 
-    def evaluate() -> float | None:
+    def score() -> float | None:
         if evaluator is None:
             return None
         model.eval()
@@ -399,6 +395,17 @@ def train_patches(
         model.train()
         return value
 
+    def diverged(what: str) -> TrainingDivergedError:
+        bar.close()
+        kept = (
+            f"last good checkpoint kept in {state_path}"
+            if state_path is not None and state_path.exists()
+            else "no checkpoint was written"
+        )
+        return TrainingDivergedError(
+            f"training diverged by step {run.step} ({what}); lower the learning rates of recipe {recipe.name!r}; {kept}"
+        )
+
     bar = tqdm(
         total=total_steps if total_steps is not None else round(seconds),  # type: ignore[arg-type]
         unit="step" if total_steps is not None else "s",
@@ -406,23 +413,22 @@ def train_patches(
         dynamic_ncols=True,
         desc=f"train {recipe.name}",
     )
-    bar.update(run.step if total_steps is not None else round(run.train_seconds))
     last_psnr: float | None = run.history[-1].get("psnr") if run.history else None
-    last_checkpoint_seconds = run.train_seconds
-    last_checkpoint_step = run.step
+    last_checkpoint = (run.step, run.train_seconds)
     window: list[torch.Tensor] = []
     wall_start = time.perf_counter()
     model.train()
     with _cuda_flags(dev, options):
+        # training time = wall time of steps and loss checks; scoring and checkpoints are left out
+        clock = time.perf_counter()
         while not finished():
-            t0 = time.perf_counter()
             if run.pos + batch > n:
                 run.perm = torch.randperm(n, generator=generator).to(dev)
                 run.pos = 0
                 run.epoch += 1
             idx = run.perm[run.pos : run.pos + batch]
             run.pos += batch
-            factor = recipe.lr_factor(progress_of(run.step, run.train_seconds))
+            factor = recipe.lr_factor(progress_of())
             for group in optimizer.param_groups:
                 group["lr"] = group["initial_lr"] * factor
             with autocast:
@@ -433,39 +439,42 @@ def train_patches(
             optimizer.step()
             window.append(loss.detach())
             run.step += 1
-            run.train_seconds += time.perf_counter() - t0
-            due = finished() or (every_steps is not None and run.step - last_checkpoint_step >= every_steps) or (
-                every_seconds is not None and run.train_seconds - last_checkpoint_seconds >= every_seconds
+            now = time.perf_counter()
+            run.train_seconds += now - clock
+            clock = now
+            due = finished() or (every_steps is not None and run.step - last_checkpoint[0] >= every_steps) or (
+                every_seconds is not None and run.train_seconds - last_checkpoint[1] >= every_seconds
             )
             if not due and run.step % options.log_every:
                 continue
-            losses = torch.stack(window).float().cpu()
+            losses = torch.stack(window).float().cpu()  # waits for the device
             window.clear()
+            now = time.perf_counter()
+            run.train_seconds += now - clock
+            clock = now
             if run.first_loss is None:
                 run.first_loss = float(losses[0])
-            worst = float(losses.max()) if bool(torch.isfinite(losses).all()) else math.nan
-            if not math.isfinite(worst) or worst > EXPLOSION_FACTOR * run.first_loss:
-                bar.close()
-                kept = f"last good checkpoint kept in {state_path}" if state_path is not None and state_path.exists() else "no checkpoint was written"
-                raise TrainingDivergedError(
-                    f"training diverged by step {run.step} (loss {worst:.4g}, first loss {run.first_loss:.4g}); "
-                    f"lower the learning rates of recipe {recipe.name!r}; {kept}"
-                )
+            if not bool(torch.isfinite(losses).all()):
+                raise diverged("loss is not finite")
+            worst = float(losses.max())
+            if worst > EXPLOSION_FACTOR * run.first_loss:
+                raise diverged(f"loss {worst:.4g}, first loss {run.first_loss:.4g}")
             mean_loss = float(losses.mean())
-            record: dict[str, float] = {"step": run.step, "seconds": round(run.train_seconds, 3), "loss": mean_loss}
             if due:
-                last_psnr = evaluate()
-                if last_psnr is not None:
-                    record["psnr"] = last_psnr
-                run.history.append(record)
+                if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+                    raise diverged("a parameter is not finite")
+                last_psnr = score()
+                record = {"step": run.step, "seconds": round(run.train_seconds, 3), "loss": mean_loss}
+                run.history.append(record if last_psnr is None else {**record, "psnr": last_psnr})
                 if state_path is not None:
                     _save_state(state_path, run.state(identity))
-                last_checkpoint_seconds, last_checkpoint_step = run.train_seconds, run.step
+                last_checkpoint = (run.step, run.train_seconds)
+                clock = time.perf_counter()
             bar.update((run.step if total_steps is not None else min(round(run.train_seconds), bar.total)) - bar.n)
             bar.set_postfix(loss=f"{mean_loss:.3g}", psnr="-" if last_psnr is None else f"{last_psnr:.2f}", refresh=False)
             if on_progress is not None:
                 on_progress(
-                    ProgressInfo(run.step, run.epoch, progress_of(run.step, run.train_seconds), mean_loss, factor, run.train_seconds, last_psnr)
+                    ProgressInfo(run.step, run.epoch, progress_of(), mean_loss, factor, run.train_seconds, last_psnr)
                 )
     bar.close()
     model = model.to("cpu", memory_format=torch.contiguous_format).eval()
