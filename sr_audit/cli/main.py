@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "sr_audit.cli.report_cmd",
     "sr_audit.cli.eval_cmd",
     "sr_audit.cli.train_cmd",
+    "sr_audit.cli.matrix_cmd",
     "sr_audit.cli.identify_cmd",
     "sr_audit.cli.explain_cmd",
     "sr_audit.cli.pitfalls_cmd",

@@ -1,0 +1,106 @@
+"""``sr-audit matrix``: train SRCNN per train spec, evaluate on every eval spec, store every cell, report.
+
+With no arguments it runs the quick CPU demo: the embedded images (scikit-image's photos), every
+available backend for training and evaluation, x3, the ``quick`` recipe, the ``matlab`` protocol,
+into ``sr-audit-out/``. The paper-scale run on a GPU machine::
+
+    sr-audit matrix --train all --eval all --scales 2,3,4 --data T91 --eval-data Set5,Set14 \\
+        --recipe fast --out runs/matrix-t91
+
+A rerun with the same options skips finished models and cells; an interrupted one resumes.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+
+from sr_audit.datasets import DATA_ENV
+from sr_audit.device import DEVICE_NAMES
+from sr_audit.matrix import ALL_SPECS, BICUBIC_ROW, EXECUTORS, MatrixPlan, MatrixResult, diagonal_gains, run_matrix
+from sr_audit.matrix.plan import DEFAULT_CHECKPOINT_MINUTES, DEFAULT_CROP_SIZE, DEFAULT_RECIPE
+from sr_audit.protocol import PROTOCOLS
+from sr_audit.recipes import Budget, recipe_names
+
+#: Store folder of ``sr-audit matrix`` without ``--out``.
+DEFAULT_OUT = "sr-audit-out"
+
+
+def _budget(args: argparse.Namespace) -> Budget | None:
+    for unit in ("steps", "epochs", "minutes"):
+        value = getattr(args, unit)
+        if value is not None:
+            return Budget(unit, value)
+    return None
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+
+
+def format_result(result: MatrixResult) -> str:
+    """The summary tables, the diagonal's gains over bicubic, what was done, and where the report is."""
+    lines = []
+    for title, table in result.tables:
+        lines += ["", title, table.to_string(float_format=lambda v: f"{v:.2f}", na_rep="–")]
+        gains = diagonal_gains(table)
+        if gains:
+            worst = min(gains, key=lambda k: gains[k] if not math.isnan(gains[k]) else math.inf)
+            lines.append(f"matched cells minus {BICUBIC_ROW}: min {gains[worst]:+.2f} dB ({worst}), "
+                         f"mean {sum(gains.values()) / len(gains):+.2f} dB")
+    trained = f"{result.trained} models trained" + (f" ({len(result.resumed)} resumed from a checkpoint)" if result.resumed else "")
+    lines += ["", f"{result.cells_total} cells: {result.computed} computed now, {result.cells_before} already in the "
+                  f"store; {trained}; wall time {_duration(result.seconds)}", f"store: {result.store}"]
+    if result.report is not None:
+        lines += [f"report: {result.report.html}", f"report: {result.report.markdown}"]
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    plan = MatrixPlan.from_options(
+        train=args.train, eval=args.eval, scales=args.scales, model=args.model, seeds=args.seeds, data=args.data,
+        eval_data=args.eval_data, data_root=args.data_root, recipe=args.recipe, budget=_budget(args),
+        protocol=args.protocol, device=args.device, checkpoint_minutes=args.checkpoint_minutes, crop_size=args.crop_size,
+    )
+    result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress,
+                        report=not args.no_report)
+    print(format_result(result).lstrip("\n"))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "matrix",
+        help="train SRCNN per train spec, evaluate on every eval spec, store every cell, write the report",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("--train", default=ALL_SPECS, metavar="SPECS",
+                   help=f"comma list of backend specs to train on, or '{ALL_SPECS}' (default: every available backend)")
+    p.add_argument("--eval", default=ALL_SPECS, metavar="SPECS",
+                   help=f"comma list of backend specs to evaluate on, or '{ALL_SPECS}' (default)")
+    p.add_argument("--scales", default="3", help="comma list of integer scales >= 2 (default 3)")
+    p.add_argument("--model", default=None, help="SRCNN filter sizes, e.g. 9-1-5 (default: the recipe's)")
+    p.add_argument("--seeds", default="0", help="comma list of training seeds (default 0)")
+    p.add_argument("--data", default=None, help="training images: a folder or T91; default: the embedded training split")
+    p.add_argument("--eval-data", default=None, metavar="SETS",
+                   help="comma list of eval sets (Set5,Set14 or folders); default: the embedded eval split")
+    p.add_argument("--data-root", default=None, metavar="DIR",
+                   help=f"where T91/Set5/Set14 and srcnn_official_weights/ live (default ${DATA_ENV}, else ../shared/datasets)")
+    p.add_argument("--recipe", default=DEFAULT_RECIPE,
+                   help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default {DEFAULT_RECIPE})")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="replace the recipe's budget: this many optimizer steps")
+    budget.add_argument("--epochs", type=float, help="replace the recipe's budget: this many passes over the patches")
+    budget.add_argument("--minutes", type=float, help="replace the recipe's budget: minutes per model (not bit-reproducible)")
+    p.add_argument("--protocol", default="matlab", help=f"metric protocol: {', '.join(PROTOCOLS)} (default matlab)")
+    p.add_argument("--device", default="auto", help=f"{', '.join(DEVICE_NAMES)} (default auto: every GPU with the local executor)")
+    p.add_argument("--executor", default="local", choices=list(EXECUTORS), help="local (default) or ray")
+    p.add_argument("--address", default=None, help="Ray cluster address (with --executor ray; default: start a local Ray)")
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"results store folder (default {DEFAULT_OUT})")
+    p.add_argument("--checkpoint-minutes", type=float, default=DEFAULT_CHECKPOINT_MINUTES, metavar="M",
+                   help=f"write a training checkpoint every M minutes of training (default {DEFAULT_CHECKPOINT_MINUTES})")
+    p.add_argument("--crop-size", type=int, default=DEFAULT_CROP_SIZE, metavar="PX",
+                   help=f"side of the crops kept per cell for the report (default {DEFAULT_CROP_SIZE})")
+    p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run)

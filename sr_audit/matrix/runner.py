@@ -1,0 +1,145 @@
+"""``run_matrix``: plan -> workload -> executor -> store -> summary and report.
+
+The steps (see :mod:`sr_audit.matrix.work` for what a job does, :mod:`sr_audit.matrix.executors`
+for where it runs):
+
+1. open (or create) the store at ``out``;
+2. :func:`~sr_audit.matrix.work.build_workload`: load the data, compute every key, list the
+   unfinished jobs; a rerun finds finished models and cells by their keys and skips them;
+3. run the jobs with the chosen executor, with a tqdm bar over cells (finished cells of earlier
+   runs are counted from the start, so the ETA covers only what is left);
+4. read the plan's cells back from the store into train x eval summary tables;
+5. write the report (``report.md``, ``report.html``, ``figures/``) into the store folder.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sr_audit.errors import SpecError
+from sr_audit.matrix.executors import EXECUTORS, run_local, run_ray
+from sr_audit.matrix.plan import MatrixPlan
+from sr_audit.matrix.work import JobReport, Log, build_workload, summary_tables
+from sr_audit.report import ReportFiles, write_report
+from sr_audit.store import Store
+
+
+@dataclass(frozen=True)
+class MatrixResult:
+    """What a matrix run did and found.
+
+    Attributes
+    ----------
+    store : Path
+    tables : tuple of (str, DataFrame)
+        :func:`~sr_audit.matrix.work.summary_tables`: mean PSNR Y, train x eval, with the
+        authors' weights and the bicubic row, one per eval set, scale and seed.
+    jobs : tuple of JobReport
+        One per job this run did.
+    cells_total : int
+        Cells of the plan.
+    cells_before : int
+        Cells already in the store when the run started.
+    notes : tuple of str
+        Skipped backends and missing authors' weights.
+    report : ReportFiles or None
+    seconds : float
+        Wall time of the run.
+    """
+
+    store: Path
+    tables: tuple[tuple[str, pd.DataFrame], ...]
+    jobs: tuple[JobReport, ...]
+    cells_total: int
+    cells_before: int
+    notes: tuple[str, ...]
+    report: ReportFiles | None
+    seconds: float
+
+    @property
+    def computed(self) -> int:
+        """Cells computed by this run."""
+        return sum(j.computed for j in self.jobs)
+
+    @property
+    def trained(self) -> int:
+        """Models trained (or finished from a checkpoint) by this run."""
+        return sum(j.trained for j in self.jobs)
+
+    @property
+    def resumed(self) -> tuple[JobReport, ...]:
+        """Jobs whose training resumed from a checkpoint of an earlier run."""
+        return tuple(j for j in self.jobs if j.resumed_from is not None)
+
+
+def run_matrix(
+    plan: MatrixPlan,
+    out: str | os.PathLike[str],
+    *,
+    executor: str = "local",
+    address: str | None = None,
+    progress: bool = True,
+    report: bool = True,
+    log: Log | None = None,
+) -> MatrixResult:
+    """Train and evaluate everything ``plan`` names into the store at ``out``; see the module notes.
+
+    Parameters
+    ----------
+    plan : MatrixPlan
+    out : path
+        Store folder; created when missing or empty.
+    executor : str
+        A key of :data:`~sr_audit.matrix.executors.EXECUTORS`.
+    address : str, optional
+        Ray cluster address (``ray`` only).
+    progress : bool
+        Show the tqdm bar over cells (on stderr).
+    report : bool
+        Write the report into the store folder at the end.
+    log : callable, optional
+        Receives notes (skipped backends, missing weights); default: written above the bar on stderr.
+
+    Returns
+    -------
+    MatrixResult
+
+    Raises
+    ------
+    SpecError
+        Unknown executor, or an address without ``ray``.
+    SrAuditError
+        Whatever the data, the store, training or a worker raise (finished cells are kept).
+    """
+    if executor not in EXECUTORS:
+        raise SpecError(f"unknown executor {executor!r}; executors: {', '.join(EXECUTORS)}")
+    if address is not None and executor != "ray":
+        raise SpecError("--address is the address of a Ray cluster; add --executor ray or drop --address")
+    start = time.perf_counter()
+    say = log or (lambda text: tqdm.write(text, file=sys.stderr))
+    notes = tuple(f"skipped backend {name}: {reason}" for name, reason in plan.skipped)
+    for note in notes:
+        say(note)
+    store = Store(out, create=True)
+    workload = build_workload(plan, store, say)
+    total, pending = len(workload.cells), workload.pending_cells
+    bar = tqdm(total=total, initial=total - pending, unit="cell", desc="matrix", smoothing=0, dynamic_ncols=True,
+               disable=not progress, file=sys.stderr)
+    try:
+        if executor == "ray":
+            reports = run_ray(workload, address=address, progress=bar.update, status=bar.set_postfix_str)
+        else:
+            reports = run_local(workload, progress=bar.update, status=bar.set_postfix_str)
+    finally:
+        bar.close()
+    tables = tuple(summary_tables(workload, store))
+    files = write_report(store) if report else None
+    return MatrixResult(store=store.root, tables=tables, jobs=tuple(reports), cells_total=total,
+                        cells_before=total - pending, notes=notes + workload.notes, report=files,
+                        seconds=time.perf_counter() - start)

@@ -1,0 +1,670 @@
+"""Turn a :class:`~sr_audit.matrix.plan.MatrixPlan` into work, do it, and never lose finished work.
+
+Work
+----
+:func:`build_workload` loads the data sets once, finds the authors' weights, computes every model
+and cell key (:func:`sr_audit.store.model_key`, :func:`sr_audit.store.cell_key`) and groups the
+unfinished cells into :class:`Job` s. **The unit of work is a job: one model and its cells**:
+
+* ``trained``: one SRCNN per (train spec, scale, seed) with the plan's recipe, trained once (or
+  read from the store when a finished model has its key) and evaluated on every eval spec and eval
+  set at that scale;
+* ``official``: the authors' released weights of the plan's model at one scale
+  (``srcnn_official_weights/<model>_<training set>/x<scale>.mat`` under the data root), evaluated
+  on the same cells;
+* ``bicubic``: the identity model at one scale, i.e. the network input itself: each eval spec's
+  own bicubic baseline.
+
+A job lists only the cells not yet in the store, and a job with none is not made, so a rerun skips
+finished cells and finished models. Jobs are ordered scale by scale, trained models first.
+
+Keys
+----
+A model key covers the train spec (canonical string), scale, the saved model's config, seed, the
+recipe (every field, budget included), the training images (name -> pixel SHA-256) and the versions
+of the libraries that touch the numbers (:func:`library_versions`); a cell key covers its model
+key, the eval spec, eval set, scale, protocol (``Protocol.as_dict()``), eval images and versions.
+The network space (Y) and the compute path (float) are the same for every matrix
+(:mod:`sr_audit.matrix.plan`), so no key needs to name them. The dicts hashed into a key are the
+very dicts written into the record.
+
+Doing a job (:class:`Worker`)
+-----------------------------
+* The model: a finished model is loaded from the store. Otherwise the worker claims the model key
+  and trains with :func:`sr_audit.train.train_model`, checkpointing into ``STORE/work/<model
+  key>/`` every ``plan.checkpoint_every``; a checkpoint left there by a killed or interrupted run
+  is resumed (bit-identically on the CPU for step and epoch budgets). The final model goes into the
+  store with :meth:`~sr_audit.store.Store.put_model`, then the work folder is deleted.
+* Each cell is claimed (:meth:`~sr_audit.store.Store.claim`), computed and stored with its crops
+  by :meth:`~sr_audit.store.Store.put_cell` inside the claim, so a killed run loses at most the
+  cell in progress, and two processes never compute the same model or cell. A key another process
+  holds is skipped at first and waited for at the end.
+* Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker: the ground
+  truth is cropped to a multiple of the scale, its Y plane degraded, and for colour images the Cb
+  and Cr planes degraded too (the RGB metrics of a Y model, :data:`sr_audit.protocol.Y_MODEL_RGB`);
+  every model then only runs inference and scoring. The worker keeps the inputs of the current
+  scale and drops the others when the scale changes. Scores equal
+  :func:`sr_audit.evaluate.evaluate`'s (``tests/test_matrix.py`` checks it).
+* Inference runs in float32 (:func:`sr_audit.infer.infer`) with the recipe's ``eval_padding``,
+  which must keep the image size (``same-replicate`` or ``same-zero``).
+
+Crops
+-----
+For the first ``plan.crop_images`` eval images, one ``crop_size`` square window, the one with the
+largest variance of the ground truth's Y among windows on a half-window grid inside the shaved
+border, is stored per cell: the ground truth (``hr``), the network input (``bicubic``: the eval
+spec's own upscale) and, for models, the output (``sr``), as 8-bit RGB (or gray for gray images;
+a Y output gets the degraded input's chroma).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from sr_audit import __version__, backends
+from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
+from sr_audit.conventions import ResizeSpec
+from sr_audit.datasets import Dataset, find_data_root, load_dataset
+from sr_audit.degradation import Degradation, degrade, modcrop, resample
+from sr_audit.device import resolve_device
+from sr_audit.errors import DataError, SpecError
+from sr_audit.evaluate import ENVIRONMENT_DISTRIBUTIONS
+from sr_audit.infer import infer
+from sr_audit.matrix.plan import COMPUTE, MatrixPlan
+from sr_audit.metrics import score_image
+from sr_audit.model import SRCNN, SRCNNConfig
+from sr_audit.rounding import quantize
+from sr_audit.store import (
+    CellRecord,
+    Environment,
+    ImageMetrics,
+    ModelRecord,
+    Store,
+    cell_key,
+    crop_name,
+    model_key,
+)
+from sr_audit.train import MODEL_FILE, STATE_FILE, TrainOptions, load_state, train_model
+from sr_audit.weights import load_authors_mat, load_model
+
+#: Folder of the store that holds the training checkpoints of unfinished models, by model key.
+WORK_DIR = "work"
+
+#: Folder under the data root that holds the authors' released weights.
+OFFICIAL_DIR = "srcnn_official_weights"
+
+#: Row label of the bicubic baseline in summary tables.
+BICUBIC_ROW = "(bicubic)"
+
+Log = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """A :data:`Log` that drops messages."""
+
+
+def library_versions(specs: Iterable[ResizeSpec]) -> dict[str, str]:
+    """Versions of sr-audit, the core numeric libraries and the libraries of ``specs``' backends.
+
+    Part of every key: a different version of any of them is a different result.
+    """
+    out = {"sr-audit": __version__}
+    for dist in ENVIRONMENT_DISTRIBUTIONS:
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    for spec in specs:
+        backend = backends.get_backend(spec.backend)
+        out[backend.distribution] = backend.version() or "not installed"
+    return out
+
+
+def device_label(device: torch.device) -> str:
+    """``cpu``, or ``cuda:N (GPU name)``, as records show it."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return str(device)
+
+
+# --------------------------------------------------------------------------------------------
+# The work
+
+
+@dataclass(frozen=True)
+class OfficialWeights:
+    """One of the authors' ``.mat`` files.
+
+    Attributes
+    ----------
+    path : str
+        Absolute path.
+    label : str
+        ``<folder>/<file>`` under :data:`OFFICIAL_DIR`, e.g. ``9-1-5_T91/x3.mat``.
+    scale : int
+    sha256 : str
+        SHA-256 of the file's bytes.
+    """
+
+    path: str
+    label: str
+    scale: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CellTask:
+    """One unfinished cell: its key and the exact inputs hashed into it."""
+
+    key: str
+    eval_spec: ResizeSpec
+    eval_set: str
+    inputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model (trained, official or the bicubic identity) and its unfinished cells.
+
+    Attributes
+    ----------
+    kind : str
+        ``trained``, ``official`` or ``bicubic`` (see the module notes).
+    scale : int
+    cells : tuple of CellTask
+    model_key : str or None
+        None for ``bicubic``.
+    model_inputs : mapping or None
+        The inputs hashed into ``model_key`` (None for ``bicubic``).
+    train_spec : ResizeSpec or None
+        ``trained`` only.
+    seed : int or None
+        ``trained`` only.
+    weights : OfficialWeights or None
+        ``official`` only.
+    """
+
+    kind: str
+    scale: int
+    cells: tuple[CellTask, ...]
+    model_key: str | None = None
+    model_inputs: Mapping[str, Any] | None = None
+    train_spec: ResizeSpec | None = None
+    seed: int | None = None
+    weights: OfficialWeights | None = None
+
+    @property
+    def label(self) -> str:
+        """What the job is, for progress messages."""
+        if self.kind == "trained":
+            return f"SRCNN trained on {self.train_spec} ×{self.scale} seed {self.seed}"
+        if self.kind == "official":
+            return f"authors' weights {self.weights.label}"  # type: ignore[union-attr]
+        return f"bicubic baselines ×{self.scale}"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A plan with its data loaded and its keys computed: everything a worker needs (picklable).
+
+    Attributes
+    ----------
+    plan : MatrixPlan
+    store_root : str
+        Absolute path of the store.
+    train_set : Dataset
+    eval_sets : tuple of Dataset
+    official : tuple of OfficialWeights
+        The authors' weights found for the plan's model and scales.
+    jobs : tuple of Job
+        The unfinished work, in run order.
+    cells : mapping of str to tuple
+        Every cell of the plan (finished or not): key -> (row, eval set, scale, seed, eval spec),
+        ``row`` being the train spec, the weights label or :data:`BICUBIC_ROW`. ``seed`` is None
+        for rows that do not depend on it.
+    notes : tuple of str
+        What was left out and why (missing authors' weights, ...).
+    """
+
+    plan: MatrixPlan
+    store_root: str
+    train_set: Dataset
+    eval_sets: tuple[Dataset, ...]
+    official: tuple[OfficialWeights, ...]
+    jobs: tuple[Job, ...]
+    cells: Mapping[str, tuple[str, str, int, int | None, str]]
+    notes: tuple[str, ...] = ()
+
+    def eval_set(self, name: str) -> Dataset:
+        """The eval set called ``name``."""
+        for ds in self.eval_sets:
+            if ds.name == name:
+                return ds
+        raise DataError(f"no eval set {name!r} in this workload; sets: {', '.join(d.name for d in self.eval_sets)}")
+
+    @property
+    def pending_cells(self) -> int:
+        """Cells the jobs still have to compute."""
+        return sum(len(j.cells) for j in self.jobs)
+
+
+def find_official(plan: MatrixPlan) -> tuple[tuple[OfficialWeights, ...], tuple[str, ...]]:
+    """The authors' weights of ``plan.model`` at ``plan.scales`` under the data root, and notes on
+    what was not found (an absent data root or folder is a note, not an error)."""
+    if not plan.official:
+        return (), ()
+    root, how = find_data_root(plan.data_root)
+    if root is None:
+        return (), (f"authors' weights skipped: no data root ({how})",)
+    folder = root / OFFICIAL_DIR
+    if not folder.is_dir():
+        return (), (f"authors' weights skipped: {folder} does not exist (data root from {how})",)
+    found, notes = [], []
+    candidates = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(f"{plan.model}_"))
+    for scale in plan.scales:
+        files = [d / f"x{scale}.mat" for d in candidates if (d / f"x{scale}.mat").is_file()]
+        if not files:
+            notes.append(f"no authors' weights for SRCNN {plan.model} ×{scale} in {folder}")
+        for path in files:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            found.append(OfficialWeights(str(path.absolute()), f"{path.parent.name}/{path.name}", scale, digest))
+    return tuple(found), tuple(notes)
+
+
+def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workload:
+    """Load the plan's data, compute every key and list the unfinished work as :class:`Job` s.
+
+    Raises
+    ------
+    DataError
+        A data set that cannot be found or read, two eval sets with the same name, or a training
+        set with no image.
+    SpecError
+        A recipe whose ``eval_padding`` changes the image size.
+    """
+    recipe = plan.recipe
+    if recipe.eval_config.padding == "valid":
+        raise SpecError(f"recipe {recipe.name!r} has eval_padding 'valid', which crops the output; the matrix needs "
+                        "full-size outputs: use same-replicate (the authors') or same-zero")
+    train_set = load_dataset(plan.train_data, data_root=plan.data_root)
+    eval_sets = tuple(load_dataset(name, data_root=plan.data_root) for name in plan.eval_data)
+    names = [d.name for d in eval_sets]
+    if len(set(names)) != len(names):
+        raise DataError(f"two eval sets are called the same ({', '.join(names)}); rename a folder so names are unique")
+    official, notes = find_official(plan)
+    for note in notes:
+        log(note)
+    protocol = plan.protocol.as_dict()
+    eval_data = {d.name: {r.name: r.sha256 for r in d} for d in eval_sets}
+    train_data = {r.name: r.sha256 for r in train_set}
+    core = library_versions(())
+    eval_versions = {str(s): library_versions((s,)) for s in plan.eval_specs}
+
+    cells: dict[str, tuple[str, str, int, int | None, str]] = {}
+    jobs: list[Job] = []
+
+    def cell_tasks(kind: str, mkey: str | None, scale: int, row: str, seed: int | None,
+                   extra: Iterable[ResizeSpec] = ()) -> tuple[CellTask, ...]:
+        tasks = []
+        for spec in plan.eval_specs:
+            versions = library_versions((*extra, spec)) if extra else eval_versions[str(spec)]
+            for ds in eval_sets:
+                inputs = {"kind": kind, "model_key": mkey, "eval_spec": str(spec), "eval_set": ds.name,
+                          "scale": scale, "protocol": protocol, "data": eval_data[ds.name], "versions": versions}
+                key = cell_key(inputs)
+                cells[key] = (row, ds.name, scale, seed, str(spec))
+                if not store.has_cell(key):
+                    tasks.append(CellTask(key, spec, ds.name, inputs))
+        return tuple(tasks)
+
+    for scale in plan.scales:
+        for spec in plan.train_specs:
+            for seed in plan.seeds:
+                inputs = {"kind": "trained", "train_spec": str(spec), "scale": scale,
+                          "model_config": recipe.eval_config.as_dict(), "seed": seed, "recipe": recipe.as_dict(),
+                          "data": train_data, "versions": library_versions((spec,))}
+                mkey = model_key(inputs)
+                tasks = cell_tasks("trained", mkey, scale, str(spec), seed, extra=(spec,))
+                if tasks:
+                    jobs.append(Job("trained", scale, tasks, mkey, inputs, train_spec=spec, seed=seed))
+        for weights in (w for w in official if w.scale == scale):
+            config = load_authors_mat(weights.path).config
+            inputs = {"kind": "official", "train_spec": None, "scale": scale, "model_config": config.as_dict(),
+                      "seed": None, "recipe": None, "data": {weights.label: weights.sha256}, "versions": core}
+            mkey = model_key(inputs)
+            tasks = cell_tasks("official", mkey, scale, f"authors {weights.label}", None)
+            if tasks:
+                jobs.append(Job("official", scale, tasks, mkey, inputs, weights=weights))
+        tasks = cell_tasks("bicubic", None, scale, BICUBIC_ROW, None)
+        if tasks:
+            jobs.append(Job("bicubic", scale, tasks))
+    return Workload(plan=plan, store_root=str(store.root.absolute()), train_set=train_set, eval_sets=eval_sets,
+                    official=official, jobs=tuple(jobs), cells=cells, notes=notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation inputs, prepared once per (eval spec, scale, eval set)
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """One eval image, degraded once for every model evaluated on it.
+
+    Attributes
+    ----------
+    name : str
+    reference : ndarray, uint8
+        Ground truth cropped to a multiple of the scale, (H, W) or (H, W, 3).
+    input : ndarray, float64, (H, W)
+        The network input: the Y plane down then up by the eval spec.
+    chroma : ndarray, float64, (H, W, 2) or None
+        Cb and Cr of the ground truth, down then up by the eval spec (colour images only).
+    box : (int, int) or None
+        Top-left corner of the crop window, None when this image gets no crop.
+    """
+
+    name: str
+    reference: np.ndarray
+    input: np.ndarray
+    chroma: np.ndarray | None
+    box: tuple[int, int] | None
+
+
+def crop_corner(reference: np.ndarray, size: int, border: int) -> tuple[int, int]:
+    """Top-left corner of the ``size`` window of largest luma variance, on a ``size // 2`` grid
+    inside ``border`` pixels (the image itself when it is too small for that)."""
+    luma = reference.astype(np.float64) if reference.ndim == 2 else reference.astype(np.float64) @ [0.299, 0.587, 0.114]
+    h, w = luma.shape
+    step = max(1, size // 2)
+    ys = range(border, max(border, h - border - size) + 1, step) if h - 2 * border >= size else [max(0, (h - size) // 2)]
+    xs = range(border, max(border, w - border - size) + 1, step) if w - 2 * border >= size else [max(0, (w - size) // 2)]
+    best = max(((float(luma[y:y + size, x:x + size].var()), -y, -x) for y in ys for x in xs))
+    return -best[1], -best[2]
+
+
+def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, *, crop_size: int, crop_images: int,
+                   shave: int) -> tuple[PreparedImage, ...]:
+    """Degrade every image of ``dataset`` by ``spec`` at ``scale`` (Y plane, and Cb/Cr of colour images)."""
+    degradation = Degradation(spec, spec, scale, space="y", compute=COMPUTE)
+    out = []
+    for i, record in enumerate(dataset):
+        reference = modcrop(record.image, scale)
+        network_input = degrade(record.image, degradation).input
+        chroma = None
+        if reference.ndim == 3:
+            ycbcr = rgb_to_ycbcr_u8(reference)
+            chroma = np.stack([resample(np.ascontiguousarray(ycbcr[..., c]), degradation) for c in (1, 2)], axis=2)
+        box = crop_corner(reference, crop_size, shave) if i < crop_images else None
+        out.append(PreparedImage(record.name, reference, network_input, chroma, box))
+    return tuple(out)
+
+
+def colour_output(y: np.ndarray, image: PreparedImage) -> np.ndarray | None:
+    """RGB in [0, 1] of a Y output with the degraded input's chroma (None for gray images)."""
+    if image.chroma is None:
+        return None
+    return ycbcr_to_rgb(np.concatenate([y[..., None], image.chroma], axis=2))
+
+
+# --------------------------------------------------------------------------------------------
+# Doing jobs
+
+
+@dataclass
+class JobReport:
+    """What a job did. ``busy``: another process held the model; nothing was done."""
+
+    kind: str
+    label: str
+    computed: int = 0
+    found: int = 0
+    trained: bool = False
+    resumed_from: int | None = None
+    busy: bool = False
+    seconds: float = 0.0
+    keys: list[str] = field(default_factory=list)
+
+
+class Worker:
+    """Does the jobs of one workload on one device (see the module notes).
+
+    Parameters
+    ----------
+    workload : Workload
+    device : str
+        Resolved here with :func:`sr_audit.device.resolve_device`.
+    on_cell : callable, optional
+        Called with a cell key when a cell is finished (computed here or by another process).
+    on_status : callable, optional
+        Called with a short text when a job starts training or evaluating.
+    """
+
+    def __init__(self, workload: Workload, device: str, *, on_cell: Callable[[str], None] | None = None,
+                 on_status: Log = _quiet) -> None:
+        self.workload = workload
+        self.plan = workload.plan
+        self.store = Store(workload.store_root)
+        self.device = resolve_device(device)
+        self.on_cell = on_cell or (lambda key: None)
+        self.on_status = on_status
+        self._prepared: dict[tuple[str, int, str], tuple[PreparedImage, ...]] = {}
+
+    # ---- models
+
+    def _model(self, job: Job, report: JobReport, wait: bool) -> SRCNN | None:
+        """The job's model (None for bicubic), trained or read; ``report.busy`` when another process
+        holds it and ``wait`` is False."""
+        if job.kind == "bicubic":
+            return None
+        key = job.model_key
+        assert key is not None
+        if not self.store.has_model(key):
+            with self.store.claim(key, wait=wait) as mine:
+                if mine:
+                    self._make_model(job, report)
+                elif not self.store.has_model(key):
+                    report.busy = True
+                    return None
+        if job.kind == "official":
+            return load_authors_mat(job.weights.path)  # type: ignore[union-attr]
+        path = self.store.checkpoint_path(key)
+        if path is None:
+            raise DataError(f"model {key} in {self.store.root} has no checkpoint; delete {self.store.model_dir(key)} "
+                            "to train it again")
+        return load_model(path).model
+
+    def _environment(self, versions: Mapping[str, str]) -> Environment:
+        return Environment.current(versions, device_label(self.device))
+
+    def _make_model(self, job: Job, report: JobReport) -> None:
+        inputs = job.model_inputs
+        assert inputs is not None
+        if job.kind == "official":
+            config = inputs["model_config"]
+            record = ModelRecord(kind="official", train_spec=None, scale=job.scale, model=SRCNNConfig(**config).name,
+                                 model_config=config, seed=None, recipe=None, data=inputs["data"],
+                                 environment=self._environment(inputs["versions"]))
+            self._put_model(record, job, None)
+            return
+        recipe = self.plan.recipe
+        spec = job.train_spec
+        assert spec is not None and job.seed is not None
+        work = self.store.root / WORK_DIR / job.model_key  # type: ignore[operator]
+        state = work / STATE_FILE
+        if state.is_file():
+            report.resumed_from = int(load_state(state)["step"])
+        self.on_status(f"training {job.label}" + (f" (resuming at step {report.resumed_from})" if report.resumed_from else ""))
+        degradation = Degradation(spec, spec, job.scale, space=self.plan.space, compute=COMPUTE)
+        result = train_model(
+            degradation, self.workload.train_set, recipe, seed=job.seed, device=self.device,
+            checkpoint_dir=work, resume=report.resumed_from is not None, progress=False,
+            options=TrainOptions(checkpoint_every=self.plan.checkpoint_every, progress=False),
+        )
+        meta = result.metadata
+        record = ModelRecord(kind="trained", train_spec=str(spec), scale=job.scale, model=recipe.model,
+                             model_config=inputs["model_config"], seed=job.seed, recipe=inputs["recipe"],
+                             data=inputs["data"], environment=self._environment(inputs["versions"]),
+                             wall_time_s=float(meta["wall_seconds"]), final_loss=meta["final_loss"])
+        self._put_model(record, job, work / MODEL_FILE)
+        shutil.rmtree(work)
+        report.trained = True
+
+    def _put_model(self, record: ModelRecord, job: Job, checkpoint: Path | None) -> None:
+        if record.key != job.model_key:
+            raise RuntimeError(f"model record key {record.key} differs from the planned key {job.model_key}")
+        self.store.put_model(record, checkpoint=checkpoint)
+
+    # ---- cells
+
+    def prepared(self, spec: ResizeSpec, scale: int, eval_set: str) -> tuple[PreparedImage, ...]:
+        """Evaluation inputs of (spec, scale, eval set), made on first use; other scales are dropped."""
+        key = (str(spec), scale, eval_set)
+        if key not in self._prepared:
+            self._prepared = {k: v for k, v in self._prepared.items() if k[1] == scale}
+            self._prepared[key] = prepare_images(
+                self.workload.eval_set(eval_set), spec, scale, crop_size=self.plan.crop_size,
+                crop_images=self.plan.crop_images, shave=self.plan.protocol.shave_for(scale))
+        return self._prepared[key]
+
+    def score(self, model: SRCNN | None, task: CellTask, scale: int) -> tuple[list[ImageMetrics], dict[str, np.ndarray]]:
+        """Per-image metrics and crops of ``model`` (None: the identity) on a cell's inputs."""
+        protocol = self.plan.protocol
+        metrics, crops = [], {}
+        for image in self.prepared(task.eval_spec, scale, task.eval_set):
+            output = image.input if model is None else infer(model, image.input, device=self.device)
+            rgb = colour_output(output, image) if "rgb" in protocol.spaces else None
+            s = score_image(image.reference, output, protocol, scale, output_rgb=rgb)
+            metrics.append(ImageMetrics(image.name, psnr_rgb=s.psnr_rgb, psnr_y=s.psnr_y, ssim_rgb=s.ssim_rgb, ssim_y=s.ssim_y))
+            if image.box is not None:
+                crops.update(self._crops(model, image, output, rgb))
+        return metrics, crops
+
+    def _crops(self, model: SRCNN | None, image: PreparedImage, output: np.ndarray,
+               rgb: np.ndarray | None) -> dict[str, np.ndarray]:
+        y, x = image.box  # type: ignore[misc]
+        n = self.plan.crop_size
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a[y:y + n, x:x + n])
+
+        def as_u8(plane: np.ndarray, colour: np.ndarray | None) -> np.ndarray:
+            return quantize(cut(colour if colour is not None else plane) * 255.0, np.uint8, "half-away-from-zero")
+
+        out = {crop_name(image.name, "hr"): cut(image.reference),
+               crop_name(image.name, "bicubic"): as_u8(image.input, colour_output(image.input, image))}
+        if model is not None:
+            out[crop_name(image.name, "sr")] = as_u8(output, rgb)
+        return out
+
+    def _record(self, job: Job, task: CellTask, images: list[ImageMetrics]) -> CellRecord:
+        inputs = task.inputs
+        conventions = backends.get_backend(task.eval_spec.backend).conventions(task.eval_spec).as_dict()
+        model_fields: dict[str, Any] = {}
+        if job.kind != "bicubic":
+            m = job.model_inputs
+            assert m is not None
+            config = m["model_config"]
+            model_fields = {"model_key": job.model_key, "train_spec": m["train_spec"], "seed": m["seed"],
+                            "recipe": m["recipe"], "model_config": config,
+                            "model": SRCNNConfig(**config).name}
+        record = CellRecord(kind=job.kind, eval_spec=inputs["eval_spec"], eval_set=inputs["eval_set"], scale=job.scale,
+                            protocol=inputs["protocol"], conventions=conventions,
+                            environment=self._environment(inputs["versions"]), data=inputs["data"],
+                            images=tuple(images), **model_fields)
+        if record.key != task.key:
+            raise RuntimeError(f"cell record key {record.key} differs from the planned key {task.key}")
+        return record
+
+    def _cell(self, job: Job, model: SRCNN | None, task: CellTask, wait: bool) -> bool | None:
+        """Compute one cell if it is still to do: True computed, False found done, None busy."""
+        if self.store.has_cell(task.key):
+            return False
+        with self.store.claim(task.key, wait=wait) as mine:
+            if not mine:
+                return False if self.store.has_cell(task.key) else None
+            images, crops = self.score(model, task, job.scale)
+            self.store.put_cell(self._record(job, task, images), crops=crops)
+            return True
+
+    def run(self, job: Job, *, wait: bool = False) -> JobReport:
+        """Do ``job``: get its model, then compute its cells.
+
+        With ``wait`` False a model another process is training makes the report ``busy`` (run
+        the job again later with ``wait=True``); cells another process holds are waited for after
+        the others.
+        """
+        start = time.perf_counter()
+        report = JobReport(job.kind, job.label)
+        model = self._model(job, report, wait)
+        if report.busy:
+            return report
+        self.on_status(f"evaluating {job.label}")
+        deferred = []
+        for task in job.cells:
+            done = self._cell(job, model, task, wait=False)
+            if done is None:
+                deferred.append(task)
+                continue
+            self._count(report, task.key, done)
+        for task in deferred:
+            self._count(report, task.key, bool(self._cell(job, model, task, wait=True)))
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _count(self, report: JobReport, key: str, computed: bool) -> None:
+        if computed:
+            report.computed += 1
+        else:
+            report.found += 1
+        report.keys.append(key)
+        self.on_cell(key)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+def summary_tables(workload: Workload, store: Store, metric: str = "psnr_y") -> list[tuple[str, pd.DataFrame]]:
+    """Train x eval tables of the mean ``metric`` per (eval set, scale, seed), as the run ends.
+
+    Rows are the train specs, then the authors' weights, then :data:`BICUBIC_ROW`; columns the eval
+    specs. A cell that is not in the store is NaN.
+    """
+    plan = workload.plan
+    means = {}
+    for key in workload.cells:
+        if store.has_cell(key):
+            means[key] = store.cell(key).means[metric]
+    tables = []
+    for ds in workload.eval_sets:
+        for scale in plan.scales:
+            for seed in plan.seeds:
+                rows: dict[str, dict[str, float]] = {}
+                for key, (row, eval_set, s, cell_seed, eval_spec) in workload.cells.items():
+                    if eval_set == ds.name and s == scale and cell_seed in (seed, None):
+                        rows.setdefault(row, {})[eval_spec] = means.get(key, float("nan"))
+                order = [str(s) for s in plan.train_specs] + sorted(
+                    r for r in rows if r not in {str(s) for s in plan.train_specs} | {BICUBIC_ROW}) + [BICUBIC_ROW]
+                frame = pd.DataFrame([rows[r] for r in order if r in rows], index=[r for r in order if r in rows],
+                                     columns=[str(s) for s in plan.eval_specs])
+                frame.index.name = "train \\ eval"
+                title = f"{ds.name} ×{scale} SRCNN {plan.model} recipe {plan.recipe.name} seed {seed}: mean {metric}"
+                tables.append((title, frame))
+    return tables
+
+
+def diagonal_gains(table: pd.DataFrame) -> dict[str, float]:
+    """Matched cell minus bicubic baseline for every eval spec that was also trained."""
+    return {spec: float(table.loc[spec, spec] - table.loc[BICUBIC_ROW, spec])
+            for spec in table.columns if spec in table.index and BICUBIC_ROW in table.index}

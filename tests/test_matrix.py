@@ -1,0 +1,314 @@
+"""Tests of ``sr-audit matrix``: the plan, keys and skipping, equality with ``evaluate``, crops,
+resilience (SIGKILL then rerun, two processes on one store), the process-per-device executor, and
+the quick recipe's promise that matched cells beat their bicubic baseline.
+
+Most tests run a tiny matrix (a few 80x80 training crops, two 60x60 eval images, 30 steps) so the
+suite stays short on two CPU cores.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+from PIL import Image
+
+from sr_audit import backends
+from sr_audit.backends.base import Backend
+from sr_audit.cli.main import main_from_args
+from sr_audit.datasets import load_dataset
+from sr_audit.degradation import Degradation
+from sr_audit.errors import BackendUnavailableError, SpecError
+from sr_audit.evaluate import evaluate
+from sr_audit.matrix import BICUBIC_ROW, MatrixPlan, diagonal_gains, run_matrix, select_specs
+from sr_audit.matrix.executors import ExecutorUnavailableError, import_ray, run_local
+from sr_audit.matrix.plan import load_recipe, parse_int_list
+from sr_audit.matrix.work import WORK_DIR, build_workload, crop_corner
+from sr_audit.recipes import Budget, Recipe
+from sr_audit.store import Store, canonical_json
+from sr_audit.weights import load_model
+
+SPECS = ("pil", "cv2")
+
+#: A recipe small enough for tests: Adam on batches of 16, 30 steps.
+TINY = Recipe(name="tiny", description="test recipe", optimizer="adam", lr=(1e-3, 1e-3, 1e-4), loss="mse", init="he",
+              batch_size=16, budget=Budget("steps", 30))
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Folders of small images: 4 RGB training crops, an RGB and a gray eval crop; no weights."""
+    root = tmp_path_factory.mktemp("tiny-data")
+    train, evals = root / "train", root / "eval"
+    train.mkdir()
+    evals.mkdir()
+    for name, y, x in (("astronaut", 80, 160), ("coffee", 100, 250), ("rocket", 150, 200), ("chelsea", 60, 180)):
+        Image.fromarray(getattr(skimage.data, name)()[y:y + 80, x:x + 80]).save(train / f"{name}.png")
+    Image.fromarray(skimage.data.immunohistochemistry()[200:260, 200:260]).save(evals / "ihc.png")
+    Image.fromarray(skimage.data.camera()[100:160, 200:260]).save(evals / "camera.png")
+    return {"train": train, "eval": evals, "root": root}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _patch_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Training patches are cached in a temporary folder (subprocesses inherit it)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SR_AUDIT_CACHE", str(tmp_path_factory.mktemp("patch-cache")))
+        yield
+
+
+def tiny_plan(data: dict[str, Path], **changes: object) -> MatrixPlan:
+    fields = dict(train_specs=SPECS, eval_specs=SPECS, recipe=TINY, train_data=str(data["train"]),
+                  eval_data=(str(data["eval"]),), data_root=str(data["root"]), device="cpu", crop_size=16, crop_images=1)
+    return MatrixPlan(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_data: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
+    store = tmp_path_factory.mktemp("tiny-run") / "store"
+    return run_matrix(tiny_plan(tiny_data), store, progress=False)
+
+
+def cell_metrics(store: Store) -> dict[str, list[tuple[str, float, float, float, float]]]:
+    """key -> per-image metrics of every cell."""
+    return {r.key: [(i.name, i.psnr_rgb, i.psnr_y, i.ssim_rgb, i.ssim_y) for i in r.images] for r in store.cell_records()}
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def test_all_lists_available_backends_and_skips_the_others_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    everything = select_specs("all")
+    assert [s.backend for s in everything.specs] == backends.names()
+    assert all(str(s) == str(backends.resolve(s.backend)) for s in everything.specs)
+    original = Backend.unavailable_reason
+    monkeypatch.setattr(Backend, "unavailable_reason",
+                        lambda self: "TensorFlow is not installed" if self.name == "tf" else original(self))
+    chosen = select_specs("ALL")
+    assert "tf" not in [s.backend for s in chosen.specs]
+    assert chosen.skipped == (("tf", "TensorFlow is not installed"),)
+    with pytest.raises(BackendUnavailableError, match="tf"):
+        select_specs("pil,tf")
+
+
+def test_spec_lists_are_canonical_and_errors_name_the_fix() -> None:
+    assert [str(s) for s in select_specs(" pil , cv2:cubic, pil:bicubic+aa ").specs] == ["pil:bicubic+aa", "cv2:bicubic-aa"]
+    with pytest.raises(SpecError, match="registered backends: pil, cv2"):
+        select_specs("pil,nosuchlib")
+    with pytest.raises(SpecError, match="empty item"):
+        select_specs("pil,,cv2")
+    assert parse_int_list("2, 4,2", "--scales", 2) == (2, 4)
+    for bad in ("1", "x", ""):
+        with pytest.raises(SpecError, match="--scales takes a comma list of integers >= 2"):
+            parse_int_list(bad, "--scales", 2)
+
+
+def test_plan_checks_its_fields(tiny_data: dict[str, Path]) -> None:
+    plan = tiny_plan(tiny_data, train_specs=("pil",))
+    assert plan.train_specs == (backends.resolve("pil"),) and plan.model == "9-1-5"
+    with pytest.raises(SpecError, match="Y models only"):
+        tiny_plan(tiny_data, recipe=TINY.replace(channels=3))
+    with pytest.raises(SpecError, match="twice"):
+        tiny_plan(tiny_data, seeds=(0, 0))
+    with pytest.raises(SpecError, match="crop_size"):
+        tiny_plan(tiny_data, crop_size=300)
+    with pytest.raises(SpecError, match="unknown recipe 'nope'; recipes: paper, fast"):
+        tiny_plan(tiny_data, recipe="nope")
+    store = Store(tiny_data["root"] / "padding-store", create=True)
+    with pytest.raises(SpecError, match="eval_padding 'valid'"):
+        build_workload(tiny_plan(tiny_data, recipe=TINY.replace(eval_padding="valid")), store)
+
+
+def test_recipe_from_a_json_file_and_budget_override(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(TINY.as_dict()))
+    assert load_recipe(str(path)) == TINY
+    plan = MatrixPlan.from_options(train="pil", eval="pil", recipe=str(path), budget=Budget("steps", 7), model="9-5-5")
+    assert plan.recipe.budget == Budget("steps", 7) and plan.model == "9-5-5"
+    path.write_text("{")
+    with pytest.raises(SpecError, match="not valid JSON"):
+        load_recipe(str(path))
+    with pytest.raises(SpecError, match="cannot read recipe file"):
+        load_recipe(str(tmp_path / "missing.json"))
+
+
+def test_ray_missing_gives_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ExecutorUnavailableError, match=re.escape("pip install 'sr-audit[ray]'")):
+        import_ray()
+
+
+def test_cli_errors_are_one_line(tiny_data: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_from_args(["matrix", "--train", "pil", "--eval", "pil", "--recipe", "fast", "--address", "x:1", "--out", str(tmp_path / "s")]) == 2
+    assert "--address is the address of a Ray cluster" in capsys.readouterr().err
+    assert main_from_args(["matrix", "--train", "pil", "--eval", "nope", "--out", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_crop_window_is_the_most_detailed_one() -> None:
+    image = np.zeros((64, 64), np.uint8)
+    image[44:60, 12:28] = np.indices((16, 16)).sum(axis=0) % 2 * 255
+    assert crop_corner(image, 16, 4) == (44, 12)
+    assert crop_corner(np.dstack([image] * 3), 16, 4) == (44, 12)
+    assert crop_corner(image[:20, :30], 16, 4) == (2, 4), "rows too few for the border: centred; columns: the grid"
+
+
+# --------------------------------------------------------------------------------------------
+# A tiny matrix
+
+
+def test_tiny_matrix_stores_every_cell_equal_to_evaluate(tiny_run, tiny_data: dict[str, Path]) -> None:
+    store = Store(tiny_run.store)
+    records = store.cell_records()
+    assert tiny_run.cells_total == len(records) == 2 * 2 + 2 and tiny_run.cells_before == 0
+    assert tiny_run.computed == 6 and tiny_run.trained == 2
+    assert {r.kind for r in records} == {"trained", "bicubic"}, "no authors' weights under this data root"
+    assert not (store.root / WORK_DIR).exists() or not any((store.root / WORK_DIR).iterdir())
+    evalset = load_dataset(str(tiny_data["eval"]))
+    plan = tiny_plan(tiny_data)
+    for r in records:
+        spec = backends.resolve(r.eval_spec)
+        assert r.eval_spec == str(spec) and r.scale == 3
+        assert canonical_json(r.protocol) == canonical_json(plan.protocol.as_dict())
+        model = None if r.kind == "bicubic" else load_model(store.checkpoint_path(r.model_key)).model
+        ev = evaluate(model, evalset, Degradation(spec, spec, 3), plan.protocol)
+        expected = {i.name: (i.scores.psnr_rgb, i.scores.psnr_y, i.scores.ssim_rgb, i.scores.ssim_y) for i in ev.images}
+        assert {i.name: (i.psnr_rgb, i.psnr_y, i.ssim_rgb, i.ssim_y) for i in r.images} == expected, r.kind
+        roles = {role for (image, role) in store.crops(r.key)}
+        assert roles == ({"hr", "bicubic"} if r.kind == "bicubic" else {"hr", "bicubic", "sr"})
+        assert {image for (image, role) in store.crops(r.key)} == {"camera"}, "crops of the first image only"
+    models = store.model_records()
+    assert {(m.train_spec, m.seed, m.recipe["name"]) for m in models} == {(str(backends.resolve(s)), 0, "tiny") for s in SPECS}
+    assert all(m.model_config["padding"] == "same-replicate" for m in models)
+    assert (tiny_run.report.html).is_file() and tiny_run.report.html.parent == store.root
+
+
+def test_summary_table_has_train_rows_and_the_bicubic_row(tiny_run) -> None:
+    [(title, table)] = tiny_run.tables
+    specs = [str(backends.resolve(s)) for s in SPECS]
+    assert list(table.columns) == specs and list(table.index) == [*specs, BICUBIC_ROW]
+    store = Store(tiny_run.store)
+    for r in store.cell_records():
+        row = r.train_spec if r.kind == "trained" else BICUBIC_ROW
+        assert table.loc[row, r.eval_spec] == pytest.approx(r.means["psnr_y"], abs=0)
+    assert set(diagonal_gains(table)) == set(specs)
+    assert "recipe tiny" in title and "psnr_y" in title
+
+
+def test_rerun_skips_finished_models_and_cells(tiny_run, tiny_data: dict[str, Path]) -> None:
+    store = Store(tiny_run.store)
+    before = {p: p.stat().st_mtime_ns for p in store.root.glob("*/*/*.json")}
+    again = run_matrix(tiny_plan(tiny_data), tiny_run.store, progress=False, report=False)
+    assert (again.computed, again.trained, again.cells_before, again.jobs) == (0, 0, 6, ())
+    assert {p: p.stat().st_mtime_ns for p in store.root.glob("*/*/*.json")} == before
+    assert [t.to_dict() for _, t in again.tables] == [t.to_dict() for _, t in tiny_run.tables]
+    # one more eval spec: only its new cells are computed, with the stored models
+    wider = run_matrix(tiny_plan(tiny_data, eval_specs=(*SPECS, "matlab")), tiny_run.store, progress=False, report=False)
+    assert (wider.computed, wider.trained, wider.cells_before) == (3, 0, 6)
+
+
+def test_worker_processes_per_device_give_the_same_cells(tiny_run, tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    store = Store(tmp_path / "store", create=True)
+    workload = build_workload(tiny_plan(tiny_data), store)
+    done = []
+    reports = run_local(workload, devices=("cpu", "cpu"), progress=done.append)
+    assert sum(done) == 6 and sorted(r.kind for r in reports) == ["bicubic", "trained", "trained"]
+    mine, reference = cell_metrics(store), cell_metrics(Store(tiny_run.store))
+    assert len(mine) == 6 and mine == {k: reference[k] for k in mine}
+
+
+def test_official_weights_get_a_model_and_cells(shared_datasets: Path, tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    plan = tiny_plan(tiny_data, train_specs=("pil",), eval_specs=("matlab",), data_root=str(shared_datasets))
+    result = run_matrix(plan, tmp_path / "store", progress=False, report=False)
+    store = Store(result.store)
+    official = [m for m in store.model_records() if m.kind == "official"]
+    assert sorted(next(iter(m.data)) for m in official) == ["9-1-5_ImageNet/x3.mat", "9-1-5_T91/x3.mat"]
+    cells = [r for r in store.cell_records() if r.kind == "official"]
+    assert len(cells) == 2 and all(r.model == "9-1-5" and r.train_spec is None for r in cells)
+    [(_, table)] = result.tables
+    assert "authors 9-1-5_T91/x3.mat" in table.index
+    assert build_workload(tiny_plan(tiny_data, recipe=TINY.replace(model="7-1-5"), data_root=str(shared_datasets)),
+                          store).official == ()
+
+
+def test_missing_data_root_skips_official_weights_with_a_note(tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    notes = []
+    workload = build_workload(tiny_plan(tiny_data, data_root=str(tmp_path / "nowhere")), Store(tmp_path / "s", create=True),
+                              notes.append)
+    assert workload.official == () and len(notes) == 1 and "authors' weights skipped" in notes[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Resilience: SIGKILL, then rerun; two processes on one store
+
+
+def _matrix_cli(data: dict[str, Path], recipe: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "sr_audit", "matrix", "--train", ",".join(SPECS), "--eval", ",".join(SPECS),
+            "--data", str(data["train"]), "--eval-data", str(data["eval"]), "--data-root", str(data["root"]),
+            "--recipe", str(recipe), "--device", "cpu", "--crop-size", "16", "--no-progress", "--no-report",
+            "--out", str(out), *extra]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+def _summary_numbers(stdout: str) -> tuple[int, int]:
+    m = re.search(r"(\d+) computed now, \d+ already in the store; (\d+) models trained", stdout)
+    assert m, stdout
+    return int(m[1]), int(m[2])
+
+
+@pytest.mark.slow
+def test_sigkill_mid_training_then_rerun_equals_an_uninterrupted_run(tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps(TINY.replace(budget=Budget("steps", 150)).as_dict()))
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(_matrix_cli(tiny_data, recipe, killed, "--checkpoint-minutes", "0.002"), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not list(killed.glob(f"{WORK_DIR}/*/checkpoint.pt")):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "no training checkpoint appeared"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert not Store(killed).model_records(), "killed during the first model's training"
+    rerun = subprocess.run(_matrix_cli(tiny_data, recipe, killed), env=_env(), capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "(1 resumed from a checkpoint)" in rerun.stdout
+    clean = subprocess.run(_matrix_cli(tiny_data, recipe, tmp_path / "clean"), env=_env(), capture_output=True,
+                           text=True, timeout=600)
+    assert clean.returncode == 0, clean.stderr
+    a, b = Store(killed), Store(tmp_path / "clean")
+    assert len(cell_metrics(a)) == 6 and cell_metrics(a) == cell_metrics(b), "same keys, bit-identical metrics"
+    for m in b.model_records():
+        sa, sb = (load_model(s.checkpoint_path(m.key)).model.state_dict() for s in (a, b))
+        assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sb)
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_store_share_the_work(tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps(TINY.replace(budget=Budget("steps", 60)).as_dict()))
+    out = tmp_path / "shared"
+    Store(out, create=True)
+    procs = [subprocess.Popen(_matrix_cli(tiny_data, recipe, out), env=_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    computed, trained = zip(*(_summary_numbers(out_text) for out_text, _ in results))
+    assert sum(computed) == 6 and sum(trained) == 2, "each cell and model computed exactly once"
+    store = Store(out)
+    assert len(store.cell_records()) == 6 and len(store.model_records()) == 2
