@@ -326,6 +326,22 @@ RECIPES: dict[str, Recipe] = {
             batch_size=128,
             budget=Budget("minutes", 15),
         ),
+        Recipe(
+            name="quick",
+            description="the CPU demo budget of `sr-audit matrix` with no arguments: Adam on batches of 32, "
+            "1500 steps (a step budget, so reruns are bit-identical), same-replicate padding in training "
+            "as in evaluation; enough for matched cells to beat bicubic, far from paper quality",
+            optimizer="adam",
+            lr=(3e-3, 3e-3, 3e-4),
+            loss="mse",
+            init="he",
+            schedule="cosine",
+            warmup=0.02,
+            final_lr=0.01,
+            batch_size=32,
+            padding="same-replicate",
+            budget=Budget("steps", 1500),
+        ),
     )
 }
 

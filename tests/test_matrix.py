@@ -121,7 +121,7 @@ def test_plan_checks_its_fields(tiny_data: dict[str, Path]) -> None:
         tiny_plan(tiny_data, seeds=(0, 0))
     with pytest.raises(SpecError, match="crop_size"):
         tiny_plan(tiny_data, crop_size=300)
-    with pytest.raises(SpecError, match="unknown recipe 'nope'; recipes: paper, fast"):
+    with pytest.raises(SpecError, match="unknown recipe 'nope'; recipes: paper, fast, quick"):
         tiny_plan(tiny_data, recipe="nope")
     store = Store(tiny_data["root"] / "padding-store", create=True)
     with pytest.raises(SpecError, match="eval_padding 'valid'"):
