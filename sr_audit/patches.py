@@ -164,7 +164,7 @@ def extract_patches(
     --------
     >>> x, y = extract_patches(np.zeros((60, 47)), np.zeros((60, 47)), PatchSettings(33, 14), 12)
     >>> tuple(x.shape), tuple(y.shape)
-    ((2, 1, 33, 33), (2, 1, 21, 21))
+    ((4, 1, 33, 33), (4, 1, 21, 21))
     """
     label = settings.label_size(shrink)
     if network_input.shape != target.shape:
