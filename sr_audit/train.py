@@ -152,15 +152,21 @@ def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None
 
 
 def make_optimizer(model: SRCNN, recipe: Recipe) -> torch.optim.Optimizer:
-    """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``)."""
+    """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``).
+
+    The parameters must already be on their training device (fused optimizers run where they are).
+    """
     groups = [
         {"params": list(conv.parameters()), "lr": lr, "initial_lr": lr}
         for conv, lr in zip((model.conv1, model.conv2, model.conv3), recipe.lr)
     ]
+    # fused: one kernel for all parameters (a quarter of the for-loop's time per step on the CPU)
     if recipe.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=recipe.lr[0], momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+        return torch.optim.SGD(
+            groups, lr=recipe.lr[0], momentum=recipe.momentum, weight_decay=recipe.weight_decay, fused=True
+        )
     return torch.optim.Adam(
-        groups, lr=recipe.lr[0], betas=(recipe.momentum, recipe.beta2), weight_decay=recipe.weight_decay
+        groups, lr=recipe.lr[0], betas=(recipe.momentum, recipe.beta2), weight_decay=recipe.weight_decay, fused=True
     )
 
 
