@@ -38,7 +38,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -48,6 +48,9 @@ from sr_audit.datasets import ImageRecord
 from sr_audit.degradation import Degradation, DegradedPair, degrade
 from sr_audit.errors import DataError, SpecError
 from sr_audit.image_io import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from sr_audit.crops import RandomCrops
 
 #: Bumped whenever the layout or meaning of cached patch files changes.
 CACHE_FORMAT = 1
@@ -120,9 +123,30 @@ class PatchSet:
         """Pixels the target window is smaller than the input window."""
         return int(self.inputs.shape[-1] - self.targets.shape[-1])
 
+    @property
+    def channels(self) -> int:
+        """Planes per sample: 1 (Y) or 3 (RGB)."""
+        return int(self.inputs.shape[1])
+
+    #: What one sample of an epoch is, for messages.
+    sample_name = "training windows"
+
     def to(self, device: torch.device | str) -> "PatchSet":
         """The same patches on ``device`` (``self`` when already there)."""
         return PatchSet(self.inputs.to(device), self.targets.to(device))
+
+    def resident(self, device: torch.device | str) -> "PatchSet":
+        """The patches on ``device``, inputs in ``channels_last`` (what the training loop indexes)."""
+        data = self.to(device)
+        return PatchSet(data.inputs.contiguous(memory_format=torch.channels_last), data.targets)
+
+    def identity(self) -> list[list[int]]:
+        """Shapes of inputs and targets: what a resumed run must find again."""
+        return [list(self.inputs.shape), list(self.targets.shape)]
+
+    def batch(self, index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs and targets of the windows ``index`` (``generator`` is unused: windows are fixed)."""
+        return self.inputs.index_select(0, index), self.targets.index_select(0, index)
 
 
 def _as_chw(plane: np.ndarray, who: str) -> torch.Tensor:
@@ -207,9 +231,14 @@ def default_cache_dir() -> Path:
 
 
 def cache_record(
-    image_hashes: Sequence[str], degradation: Degradation, settings: PatchSettings, shrink: int
+    image_hashes: Sequence[str], degradation: Degradation, settings: "PatchSettings | RandomCrops", shrink: int
 ) -> dict[str, Any]:
-    """Everything a cached patch set depends on, as a JSON-ready dict (its SHA-256 is the key)."""
+    """Everything a cached training set depends on, as a JSON-ready dict (its SHA-256 is the key).
+
+    ``settings`` is how samples are drawn: grid windows (:class:`PatchSettings`) or random crops
+    (:class:`sr_audit.crops.RandomCrops`); their dicts have different keys, so the two never share
+    a cache file.
+    """
     libraries = {
         spec.backend: backends.get_backend(spec.backend).version() for spec in (degradation.down, degradation.up)
     }
@@ -229,18 +258,32 @@ def cache_key(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-def _load_cached(path: Path, record_json: str) -> PatchSet | None:
-    """The patch set in ``path`` if it is readable and was built for ``record_json``, else None."""
+def cache_path(record: dict[str, Any], cache_dir: str | os.PathLike[str] | None) -> Path:
+    """``<cache dir>/patches/<key>.pt`` of a :func:`cache_record` (default folder :func:`default_cache_dir`)."""
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "patches" / f"{cache_key(record)}.pt"
+
+
+def load_cached_tensors(path: Path, record: dict[str, Any], names: Sequence[str]) -> dict[str, torch.Tensor] | None:
+    """The tensors ``names`` stored in ``path`` if it is readable and was built for ``record``, else None
+    (a damaged file or another record is reported with a warning and rebuilt by the caller)."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or payload.get("record") != record_json:
+        if not isinstance(payload, dict) or payload.get("record") != json.dumps(record, sort_keys=True):
             raise DataError("the stored record does not match")
-        return PatchSet(payload["inputs"], payload["targets"])
+        return {name: payload[name] for name in names}
     except FileNotFoundError:
         return None
     except (OSError, RuntimeError, EOFError, KeyError, pickle.UnpicklingError, zipfile.BadZipFile, DataError) as exc:
         warnings.warn(f"rebuilding unreadable patch cache file {path}: {exc}", stacklevel=3)
         return None
+
+
+def save_cached_tensors(path: Path, record: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    """Write ``tensors`` with their ``record`` to ``path`` atomically."""
+    buffer = io.BytesIO()
+    torch.save({"record": json.dumps(record, sort_keys=True), **tensors}, buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def prepare_patches(
@@ -275,16 +318,12 @@ def prepare_patches(
     """
     settings.label_size(shrink)  # validate before the expensive part
     record = cache_record([r.sha256 for r in images], degradation, settings, shrink)
-    record_json = json.dumps(record, sort_keys=True)
-    path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "patches" / f"{cache_key(record)}.pt"
+    path = cache_path(record, cache_dir)
     if use_cache:
-        cached = _load_cached(path, record_json)
+        cached = load_cached_tensors(path, record, ("inputs", "targets"))
         if cached is not None:
-            return cached
+            return PatchSet(cached["inputs"], cached["targets"])
     patches = build_patch_set((degrade(r.image, degradation) for r in images), settings, shrink)
     if use_cache:
-        buffer = io.BytesIO()
-        torch.save({"record": record_json, "inputs": patches.inputs, "targets": patches.targets}, buffer)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(path, buffer.getvalue())
+        save_cached_tensors(path, record, {"inputs": patches.inputs, "targets": patches.targets})
     return patches

@@ -1,10 +1,22 @@
 """Training recipes as data: :class:`Recipe`, :class:`Budget` and the registry :data:`RECIPES`.
 
 A recipe names everything that decides a training run except the data, the degradation and the
-seed: model, training padding, patch size and stride, optimizer and its per-layer learning rates,
-loss, initialisation, batch size, learning-rate schedule and budget. Adding a published recipe is
-one more entry in :data:`RECIPES`; :meth:`Recipe.from_dict` builds one from plain data (a JSON or
-TOML table) and refuses unknown keys.
+seed: model (filter sizes and widths, network space), training padding, how samples are drawn
+(grid windows or random crops), optimizer and its per-layer learning rates, loss, initialisation,
+batch size, learning-rate schedule and budget. Adding a published recipe is one more entry in
+:data:`RECIPES`; :meth:`Recipe.from_dict` builds one from plain data (a JSON or TOML table) and
+refuses unknown keys.
+
+Published recipes
+-----------------
+A published recipe also carries its source's data pipeline (:class:`~sr_audit.published.Pipeline`:
+degradation, scale, training data and whether sr-audit ships it) and the figures the source
+reports (:class:`~sr_audit.published.ReportedFigure`). ``paper`` is the authors' release;
+``pytorch-pil``, ``tf-crops`` and ``div2k-small`` are the pipelines of sr-audit issue 5, whose
+descriptions say which details the issue gives and which are assumed (the usual choice of that kind
+of code: batch sizes, epochs, tf-crops' training set, div2k-small's resizes and optimizer). The
+repositories behind the quoted reimplementation figures were not identified, so their metric
+protocol (shave, rounding) is unknown.
 
 The paper's learning rates on our data
 --------------------------------------
@@ -37,14 +49,18 @@ on the machine), and the number of steps it made is recorded with the model.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sr_audit.crops import RandomCrops
 from sr_audit.errors import SpecError
 from sr_audit.model import PADDINGS, SRCNNConfig
 from sr_audit.patches import PatchSettings
+from sr_audit.published import Pipeline, ReportedFigure, TrainingData
 
 #: Optimizers: name -> what it is (``momentum`` is SGD's momentum or Adam's beta1).
 OPTIMIZERS: dict[str, str] = {
@@ -58,10 +74,12 @@ LOSSES: dict[str, str] = {
     "caffe-euclidean": "sum over all target pixels of (output - target)², divided by 2B (Caffe EuclideanLoss, the paper)",
 }
 
-#: Initialisations: name -> what it draws. Biases start at 0 for every one of them.
+#: Initialisations: name -> what it draws (fan_in = input channels x f x f of the layer).
 INITS: dict[str, str] = {
-    "gaussian": "weights from N(0, init_std²) (paper: 0.001)",
-    "he": "weights from N(0, 2/fan_in) for the ReLU layers and N(0, 1/fan_in) for the last (He et al. 2015)",
+    "gaussian": "weights from N(0, init_std²) (paper: 0.001), biases 0",
+    "he": "weights from N(0, 2/fan_in) for the ReLU layers and N(0, 1/fan_in) for the last (He et al. 2015), biases 0",
+    "glorot-uniform": "weights from U(-a, a), a = sqrt(6 / (fan_in + fan_out)), biases 0 (Keras Conv2D default)",
+    "torch-default": "weights and biases from U(-b, b), b = 1/sqrt(fan_in) (torch.nn.Conv2d's own initialisation)",
 }
 
 #: Learning-rate schedules: name -> factor applied to the base rates at progress p in [0, 1].
@@ -152,8 +170,10 @@ class Recipe:
     eval_padding : str
         Padding of the saved model, i.e. how it runs on whole images; the authors ran their
         ``valid``-trained networks with ``same-replicate`` (MATLAB ``imfilter(..., 'replicate')``).
-    patch : PatchSettings
-        Training window size and stride.
+    patch : PatchSettings or RandomCrops
+        How training samples are drawn: the paper's grid of windows (:class:`PatchSettings`, size
+        and stride, cut once) or random crops drawn anew every epoch (:class:`RandomCrops`, see
+        :mod:`sr_audit.crops`).
     batch_size : int
         Windows per optimizer step.
     optimizer : str
@@ -180,6 +200,19 @@ class Recipe:
         Factor the ``cosine`` schedule ends at, in [0, 1].
     budget : Budget
         Default budget; the command line's ``--steps``/``--epochs``/``--minutes`` replace it.
+    n1, n2 : int
+        Feature maps after layers 1 and 2 (paper: 64, 32).
+    pipeline : Pipeline or None
+        The published data pipeline (default degradation, scale and training data,
+        :class:`~sr_audit.published.Pipeline`); None for recipes that are only a way to train.
+    reported : tuple of ReportedFigure
+        Results the recipe's source publishes (:class:`~sr_audit.published.ReportedFigure`).
+
+    Notes
+    -----
+    The network space follows ``channels`` (:attr:`space`). :meth:`as_dict` leaves out the fields
+    of :data:`LATER_FIELDS` while they hold their defaults, so the dict of a recipe that does not
+    use them, and every store key that hashes it, is the one written before they existed.
     """
 
     name: str
@@ -188,7 +221,7 @@ class Recipe:
     channels: int = 1
     padding: str = "valid"
     eval_padding: str = "same-replicate"
-    patch: PatchSettings = field(default_factory=PatchSettings)
+    patch: PatchSettings | RandomCrops = field(default_factory=PatchSettings)
     batch_size: int = 128
     optimizer: str = "sgd"
     lr: tuple[float, float, float] = (1e-4, 1e-4, 1e-5)
@@ -202,13 +235,23 @@ class Recipe:
     warmup: float = 0.0
     final_lr: float = 0.0
     budget: Budget = field(default_factory=lambda: Budget("epochs", 1))
+    n1: int = 64
+    n2: int = 32
+    pipeline: Pipeline | None = None
+    reported: tuple[ReportedFigure, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise SpecError(f"recipe name must be a non-empty string, got {self.name!r}")
-        if not isinstance(self.patch, PatchSettings):
-            raise SpecError(f"recipe patch must be PatchSettings(size, stride), got {self.patch!r}")
-        self.patch.label_size(self.model_config.shrink)  # also checks model, channels and padding
+        if not isinstance(self.patch, (PatchSettings, RandomCrops)):
+            raise SpecError(
+                f"recipe patch must be PatchSettings(size, stride) or RandomCrops(crop_size, center_crop), got {self.patch!r}"
+            )
+        self.patch.label_size(self.model_config.shrink)  # also checks model, n1, n2, channels and padding
+        if self.pipeline is not None and not isinstance(self.pipeline, Pipeline):
+            raise SpecError(f"recipe pipeline must be a Pipeline or None, got {self.pipeline!r}")
+        if not isinstance(self.reported, tuple) or not all(isinstance(f, ReportedFigure) for f in self.reported):
+            raise SpecError(f"recipe reported must be a tuple of ReportedFigure, got {self.reported!r}")
         _choice(self.eval_padding, PADDINGS, "eval_padding")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise SpecError(f"recipe batch_size must be a positive integer, got {self.batch_size!r}")
@@ -234,7 +277,30 @@ class Recipe:
     def model_config(self) -> SRCNNConfig:
         """The :class:`SRCNNConfig` trained (with the training padding)."""
         _choice(self.padding, PADDINGS, "padding")
-        return SRCNNConfig.from_name(self.model, channels=self.channels, padding=self.padding)
+        return SRCNNConfig.from_name(self.model, n1=self.n1, n2=self.n2, channels=self.channels, padding=self.padding)
+
+    @property
+    def space(self) -> str:
+        """What the network sees: ``y`` for 1 channel, ``rgb`` for 3 (a key of :data:`sr_audit.degradation.SPACES`)."""
+        return "y" if self.channels == 1 else "rgb"
+
+    def default_train_data(self) -> str | None:
+        """The training set of the recipe's pipeline (None without a pipeline).
+
+        Raises
+        ------
+        SpecError
+            The pipeline's data is not shipped with sr-audit: the user must name a folder.
+        """
+        if self.pipeline is None:
+            return None
+        data = self.pipeline.data
+        if not data.shipped:
+            raise SpecError(
+                f"recipe {self.name!r} trains on {data.name}, which sr-audit does not ship: pass --data FOLDER"
+                + (f" ({data.note})" if data.note else "")
+            )
+        return data.name
 
     @property
     def eval_config(self) -> SRCNNConfig:
@@ -264,10 +330,12 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; :meth:`from_dict` reads it back."""
+        """JSON-ready dict; :meth:`from_dict` reads it back. Fields of :data:`LATER_FIELDS` at their
+        defaults are left out (class notes)."""
         d = dataclasses.asdict(self)
         d["lr"] = list(self.lr)
-        return d
+        d["reported"] = [dataclasses.asdict(f) for f in self.reported]
+        return {k: v for k, v in d.items() if k not in LATER_FIELDS or getattr(self, k) != LATER_FIELDS[k]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Recipe":
@@ -283,12 +351,19 @@ class Recipe:
         if unknown:
             raise SpecError(f"unknown recipe key(s) {', '.join(unknown)}; keys: {', '.join(_FIELD_NAMES)}")
         values = dict(data)
-        for key, kind, keys in (("patch", PatchSettings, ("size", "stride")), ("budget", Budget, ("unit", "value"))):
-            if key in values and isinstance(values[key], Mapping):
-                extra = sorted(set(values[key]) - set(keys))
-                if extra:
-                    raise SpecError(f"unknown recipe {key} key(s) {', '.join(extra)}; keys: {', '.join(keys)}")
-                values[key] = kind(**values[key])
+        patch = values.get("patch")
+        if isinstance(patch, Mapping):
+            values["patch"] = _nested(RandomCrops if "crop_size" in patch else PatchSettings, patch, "patch")
+        if isinstance(values.get("budget"), Mapping):
+            values["budget"] = _nested(Budget, values["budget"], "budget")
+        pipeline = values.get("pipeline")
+        if isinstance(pipeline, Mapping):
+            pipeline = dict(pipeline)
+            if isinstance(pipeline.get("data"), Mapping):
+                pipeline["data"] = _nested(TrainingData, pipeline["data"], "pipeline data")
+            values["pipeline"] = _nested(Pipeline, pipeline, "pipeline")
+        if isinstance(values.get("reported"), list):
+            values["reported"] = tuple(_nested(ReportedFigure, f, "reported figure") for f in values["reported"])
         if "lr" in values and isinstance(values["lr"], list):
             values["lr"] = tuple(values["lr"])
         try:
@@ -299,6 +374,58 @@ class Recipe:
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
+#: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": ()}
+
+
+def _nested(kind: type, value: Any, what: str) -> Any:
+    """``kind(**value)`` for a mapping with only ``kind``'s field names; other values are left to the
+    constructor's checks."""
+    if not isinstance(value, Mapping):
+        return value
+    keys = [f.name for f in dataclasses.fields(kind)]
+    extra = sorted(set(value) - set(keys))
+    if extra:
+        raise SpecError(f"unknown recipe {what} key(s) {', '.join(extra)}; keys: {', '.join(keys)}")
+    try:
+        return kind(**value)
+    except TypeError as exc:  # a missing required field
+        raise SpecError(f"incomplete recipe {what}: {exc}") from None
+
+
+#: The SRCNN training set, found under the data root.
+T91 = TrainingData("T91", shipped=True, note="the 91 images of Yang et al. 2010 used by SRCNN")
+
+#: Where the paper's figures come from (ECCV: PSNR of 9-1-5 trained on T91; TPAMI: bicubic SSIM).
+PAPER_SOURCE = (
+    "Dong, Loy, He, Tang: Learning a Deep Convolutional Network for Image Super-Resolution, ECCV 2014 "
+    "(doi:10.1007/978-3-319-10593-2_13), SRCNN 9-1-5 trained on 91 images; bicubic SSIM from the TPAMI 2016 "
+    "version (doi:10.1109/TPAMI.2015.2439281); as in ../shared/datasets/paper_results.csv"
+)
+
+#: The published 9-1-5 (T91) rows with their bicubic baselines: (set, scale, PSNR, bicubic PSNR, bicubic SSIM).
+PAPER_ROWS: tuple[tuple[str, int, float, float, float], ...] = (
+    ("Set5", 2, 36.34, 33.66, 0.9299),
+    ("Set5", 3, 32.39, 30.39, 0.8682),
+    ("Set5", 4, 30.09, 28.42, 0.8104),
+    ("Set14", 2, 32.18, 30.23, 0.8687),
+    ("Set14", 3, 29.00, 27.54, 0.7736),
+    ("Set14", 4, 27.20, 26.00, 0.7019),
+)
+
+#: Source of the pytorch-pil figures.
+PYTORCH_PIL_SOURCE = (
+    "a PyTorch + Pillow SRCNN reimplementation (RGB 9-5-5, valid convolutions, LANCZOS down / BICUBIC up), "
+    "figures as quoted in sr-audit issue 5; the repository was not identified, so the shave and rounding "
+    "behind them are unknown"
+)
+
+#: Source of the div2k-small figures.
+DIV2K_SMALL_SOURCE = (
+    "a PyTorch SRCNN tutorial on DIV2K (x2, 224x224 crops of 800x800 centre crops, RGB 9-1-5 with padding), "
+    "test PSNR and bicubic PSNR as quoted in sr-audit issue 5; tutorial not identified, test split assumed "
+    "to be DIV2K's validation HR images"
+)
 
 #: Registered recipes, by name. Add a published one by adding an entry.
 RECIPES: dict[str, Recipe] = {
@@ -310,6 +437,11 @@ RECIPES: dict[str, Recipe] = {
             "Caffe's Euclidean loss, N(0, 0.001²) init, batch 128, 33/14 windows, 9-1-5 valid; "
             "budget 8e8 back-propagated windows (the paper's figure) = 6.25M steps",
             budget=Budget("steps", 6_250_000),
+            pipeline=Pipeline("matlab-legacy", "matlab-legacy", 3, "float", T91),
+            reported=tuple(
+                ReportedFigure(data, scale, "y", psnr, PAPER_SOURCE, bicubic_psnr=bic, bicubic_ssim=bic_ssim)
+                for data, scale, psnr, bic, bic_ssim in PAPER_ROWS
+            ),
         ),
         Recipe(
             name="fast",
@@ -342,6 +474,76 @@ RECIPES: dict[str, Recipe] = {
             padding="same-replicate",
             budget=Budget("steps", 1500),
         ),
+        Recipe(
+            name="pytorch-pil",
+            description="a PyTorch + Pillow reimplementation: RGB 9-5-5 valid, T91 degraded by Pillow LANCZOS down "
+            "and BICUBIC up on 8-bit images, x3, Kaiming (He) init, SGD momentum 0.9 with lr 1e-3 (1e-4 on the "
+            "last layer) on MSE, 150 epochs. Assumed where the source is silent: the paper's 33/14 windows on "
+            "T91 and batches of 16 (the usual PyTorch ports); whole images run with replicate padding",
+            model="9-5-5",
+            channels=3,
+            batch_size=16,
+            lr=(1e-3, 1e-3, 1e-4),
+            loss="mse",
+            init="he",
+            budget=Budget("epochs", 150),
+            pipeline=Pipeline("pil:lanczos", "pil:bicubic", 3, "uint8", T91),
+            reported=(
+                ReportedFigure("Set5", 3, "rgb", 29.55, PYTORCH_PIL_SOURCE),
+                ReportedFigure("Set5", 3, "y", 31.45, PYTORCH_PIL_SOURCE),
+                ReportedFigure("Set14", 3, "rgb", 26.40, PYTORCH_PIL_SOURCE),
+                ReportedFigure("Set14", 3, "y", 28.39, PYTORCH_PIL_SOURCE),
+            ),
+        ),
+        Recipe(
+            name="tf-crops",
+            description="a TensorFlow/Keras pipeline: RGB, a random 128x128 crop per image and epoch, "
+            "tf.image.resize with its default bilinear (no antialias) down and bicubic up in float, x2, Conv2D "
+            "9-1-5 'same' (zero padding) with 64 and 64 maps, Keras' Glorot-uniform init, Adam 1e-3 on MSE. "
+            "Assumed where the source is silent: T91 as training set (images under 128 px are left out), "
+            "batches of 16, 200 epochs; no figure published",
+            n2=64,
+            channels=3,
+            padding="same-zero",
+            eval_padding="same-zero",
+            patch=RandomCrops(128),
+            batch_size=16,
+            optimizer="adam",
+            lr=(1e-3, 1e-3, 1e-3),
+            loss="mse",
+            init="glorot-uniform",
+            budget=Budget("epochs", 200),
+            pipeline=Pipeline("tf:bilinear", "tf:bicubic", 2, "float", T91),
+        ),
+        Recipe(
+            name="div2k-small",
+            description="a PyTorch DIV2K tutorial: x2, each image cut to its central 800x800, then a random "
+            "224x224 crop per image and epoch, RGB 9-1-5 with zero padding, torch's default init; needs the "
+            "DIV2K training images (not shipped). Assumed where the source is silent: Pillow bicubic down and "
+            "up on 8-bit images (torchvision's Resize), Adam 1e-3 on MSE, batches of 16, 100 epochs",
+            channels=3,
+            padding="same-zero",
+            eval_padding="same-zero",
+            patch=RandomCrops(224, center_crop=800),
+            batch_size=16,
+            optimizer="adam",
+            lr=(1e-3, 1e-3, 1e-3),
+            loss="mse",
+            init="torch-default",
+            budget=Budget("epochs", 100),
+            pipeline=Pipeline(
+                "pil",
+                "pil",
+                2,
+                "uint8",
+                TrainingData(
+                    "DIV2K_train_HR",
+                    shipped=False,
+                    note="the 800 DIV2K training images, DIV2K_train_HR.zip from https://data.vision.ee.ethz.ch/cvl/DIV2K/",
+                ),
+            ),
+            reported=(ReportedFigure("DIV2K_valid_HR", 2, "rgb", 26.44, DIV2K_SMALL_SOURCE, bicubic_psnr=23.23),),
+        ),
     )
 }
 
@@ -359,3 +561,17 @@ def get_recipe(name: str | Recipe) -> Recipe:
         return RECIPES[name]
     except (KeyError, TypeError):
         raise SpecError(f"unknown recipe {name!r}; recipes: {', '.join(RECIPES)}") from None
+
+
+def load_recipe(recipe: str | Recipe) -> Recipe:
+    """A :class:`Recipe`, a registered recipe name, or a ``.json`` file of a recipe as plain data."""
+    if isinstance(recipe, str) and recipe.strip().lower().endswith(".json"):
+        path = Path(recipe.strip())
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SpecError(f"cannot read recipe file {path}: {exc.strerror}; check the path") from None
+        except ValueError as exc:
+            raise SpecError(f"recipe file {path} is not valid JSON ({exc}); fix the file") from None
+        return Recipe.from_dict(data)
+    return get_recipe(recipe)

@@ -31,8 +31,10 @@ A key is the SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8, no Na
 that determines a result; :func:`model_key` and :func:`cell_key` take those inputs as plain dicts,
 so a runner can compute a key, ask :meth:`Store.has_cell`, and skip finished work before computing
 anything. The fields are :data:`MODEL_KEY_FIELDS` and :data:`CELL_KEY_FIELDS`; a cell key covers
-its model through ``model_key``, so it changes whenever the training does. Device, date and wall
-time are recorded but are not part of any key.
+its model through ``model_key``, so it changes whenever the training does. A field added later
+(:data:`CELL_KEY_OPTIONAL`: the network space) is hashed only when it differs from the value every
+older cell implicitly had, so stores written before it keep their keys. Device, date and wall time
+are recorded but are not part of any key.
 
 Concurrency
 -----------
@@ -75,12 +77,13 @@ import filelock
 import numpy as np
 import pandas as pd
 
+from sr_audit.degradation import SPACES as NETWORK_SPACES
 from sr_audit.errors import DataError
 
 #: Version of the record JSON written by this module (``"schema"`` in model.json and cell.json).
 SCHEMA_VERSION = 1
 #: Version of the SQLite index layout; an index of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 STORE_FORMAT = "sr-audit-store"
 STORE_VERSION = 1
 
@@ -107,14 +110,17 @@ CROP_ROLES: dict[str, str] = {
 MODEL_KEY_FIELDS: tuple[str, ...] = (
     "kind", "train_spec", "scale", "model_config", "seed", "recipe", "data", "versions",
 )
-#: Inputs of :func:`cell_key`, exactly.
+#: Inputs of :func:`cell_key`, exactly (plus those of :data:`CELL_KEY_OPTIONAL`).
 CELL_KEY_FIELDS: tuple[str, ...] = (
     "kind", "model_key", "eval_spec", "eval_set", "scale", "protocol", "data", "versions",
 )
+#: Inputs :func:`cell_key` also takes, added after the first format, each with the value at which
+#: it is left out of the hash: every key made before it existed stays valid.
+CELL_KEY_OPTIONAL: dict[str, Any] = {"space": "y"}
 
 #: Columns that identify a cell in :meth:`Store.cells` and :meth:`Store.means`.
 CELL_COLUMNS: tuple[str, ...] = (
-    "key", "kind", "eval_set", "protocol", "scale", "model", "seed", "recipe",
+    "key", "kind", "eval_set", "protocol", "scale", "space", "model", "seed", "recipe",
     "train_spec", "eval_spec", "model_key",
 )
 
@@ -176,11 +182,12 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def _exact_fields(inputs: Mapping[str, Any], fields: tuple[str, ...], what: str) -> None:
+def _exact_fields(inputs: Mapping[str, Any], fields: tuple[str, ...], what: str,
+                  optional: Mapping[str, Any] = MappingProxyType({})) -> None:
     if not isinstance(inputs, Mapping):
         raise DataError(f"{what} takes a dict of {', '.join(fields)}, got {type(inputs).__name__}")
     missing = [f for f in fields if f not in inputs]
-    extra = [f for f in inputs if f not in fields]
+    extra = [f for f in inputs if f not in fields and f not in optional]
     if missing or extra:
         raise DataError(
             f"{what} inputs must be exactly {', '.join(fields)}"
@@ -228,15 +235,17 @@ def cell_key(inputs: Mapping[str, Any]) -> str:
         Exactly the fields of :data:`CELL_KEY_FIELDS`: ``kind`` (a key of :data:`CELL_KINDS`),
         ``model_key`` (None for ``bicubic``), ``eval_spec`` (canonical spec string),
         ``eval_set`` (data set name), ``scale``, ``protocol`` (the metric protocol as a dict),
-        ``data`` (image name -> SHA-256 of the evaluation images) and ``versions``.
+        ``data`` (image name -> SHA-256 of the evaluation images) and ``versions``; optionally
+        ``space`` (a key of :data:`sr_audit.degradation.SPACES`), hashed only when it is not ``"y"``
+        (:data:`CELL_KEY_OPTIONAL`).
 
     Returns
     -------
     str
         64 lowercase hex digits.
     """
-    _exact_fields(inputs, CELL_KEY_FIELDS, "cell_key")
-    return content_hash(inputs)
+    _exact_fields(inputs, CELL_KEY_FIELDS, "cell_key", CELL_KEY_OPTIONAL)
+    return content_hash({k: v for k, v in inputs.items() if k not in CELL_KEY_OPTIONAL or v != CELL_KEY_OPTIONAL[k]})
 
 
 def crop_name(image: str, role: str) -> str:
@@ -442,8 +451,9 @@ def _check_data(data: Mapping[str, Any], field: str) -> None:
         raise DataError(f"{field} must map names to content hashes (non-empty strings), got {dict(data)!r}")
 
 
-def _record_fields(cls: type, obj: Mapping[str, Any], what: str) -> dict[str, Any]:
-    """The dataclass fields of ``cls`` from a loaded JSON object, checking schema and unknown keys."""
+def _record_fields(cls: type, obj: Mapping[str, Any], what: str, added: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The dataclass fields of ``cls`` from a loaded JSON object, checking schema and unknown keys;
+    fields in ``added`` came after the schema's first files and take their defaults when missing."""
     if not isinstance(obj, Mapping):
         raise DataError(f"{what} is not a JSON object")
     if obj.get("schema") != SCHEMA_VERSION:
@@ -451,11 +461,11 @@ def _record_fields(cls: type, obj: Mapping[str, Any], what: str) -> dict[str, An
     names = [f.name for f in dataclasses.fields(cls)]
     derived = {"schema", "key", "means"}
     unknown = [k for k in obj if k not in names and k not in derived]
-    missing = [n for n in names if n not in obj]
+    missing = [n for n in names if n not in obj and n not in added]
     if unknown or missing:
         raise DataError(f"{what}: " + "; ".join(
             p for p in (f"unknown fields {unknown}" if unknown else "", f"missing fields {missing}" if missing else "") if p))
-    return {n: obj[n] for n in names}
+    return {n: obj[n] for n in names if n in obj}
 
 
 @dataclass(frozen=True)
@@ -580,6 +590,9 @@ class CellRecord:
     seed : int or None
     recipe : mapping or None
         As in :class:`ModelRecord`.
+    space : str
+        What the network saw (a key of :data:`sr_audit.degradation.SPACES`): the Y plane or RGB. Part of the key
+        only when it is not ``"y"``, and ``"y"`` when a ``cell.json`` written before it lacks it.
 
     Notes
     -----
@@ -603,10 +616,13 @@ class CellRecord:
     model_config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     seed: int | None = None
     recipe: Mapping[str, Any] | None = None
+    space: str = "y"
 
     def __post_init__(self) -> None:
         if self.kind not in CELL_KINDS:
             raise DataError(f"cell kind {self.kind!r} is not one of: {', '.join(CELL_KINDS)}")
+        if self.space not in NETWORK_SPACES:
+            raise DataError(f"cell space {self.space!r} is not one of: {', '.join(NETWORK_SPACES)}")
         for name in ("eval_spec", "eval_set", "model"):
             _check_str(getattr(self, name), f"cell {name}")
         _check_int(self.scale, "cell scale", minimum=2)
@@ -636,10 +652,11 @@ class CellRecord:
         _set(self, images=images)
 
     def key_inputs(self) -> dict[str, Any]:
-        """The plain dict :func:`cell_key` hashes."""
+        """The plain dict :func:`cell_key` hashes (optional fields only where they are not at their default)."""
+        optional = {k: getattr(self, k) for k, default in CELL_KEY_OPTIONAL.items() if getattr(self, k) != default}
         return _plain({"kind": self.kind, "model_key": self.model_key, "eval_spec": self.eval_spec,
                        "eval_set": self.eval_set, "scale": self.scale, "protocol": self.protocol,
-                       "data": self.data, "versions": self.environment.versions}, "cell")
+                       "data": self.data, "versions": self.environment.versions, **optional}, "cell")
 
     @property
     def key(self) -> str:
@@ -660,7 +677,7 @@ class CellRecord:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], what: str = "cell.json") -> "CellRecord":
-        fields = _record_fields(cls, obj, what)
+        fields = _record_fields(cls, obj, what, added=tuple(CELL_KEY_OPTIONAL))
         env = fields["environment"]
         fields["environment"] = Environment(**env) if isinstance(env, Mapping) else env
         if not isinstance(fields["images"], Sequence) or isinstance(fields["images"], str):
@@ -696,12 +713,12 @@ CREATE TABLE files(tbl TEXT NOT NULL, key TEXT NOT NULL, mtime_ns INTEGER NOT NU
                    PRIMARY KEY (tbl, key));
 CREATE TABLE models(key TEXT PRIMARY KEY, kind TEXT, train_spec TEXT, scale INTEGER, model TEXT,
                     seed INTEGER, recipe TEXT, json TEXT NOT NULL);
-CREATE TABLE cells(key TEXT PRIMARY KEY, kind TEXT, eval_set TEXT, protocol TEXT, scale INTEGER, model TEXT,
+CREATE TABLE cells(key TEXT PRIMARY KEY, kind TEXT, eval_set TEXT, protocol TEXT, scale INTEGER, space TEXT, model TEXT,
                    seed INTEGER, recipe TEXT, train_spec TEXT, eval_spec TEXT, model_key TEXT, json TEXT NOT NULL);
 CREATE TABLE images(cell TEXT NOT NULL, name TEXT NOT NULL, psnr_rgb REAL, psnr_y REAL, ssim_rgb REAL,
                     ssim_y REAL, PRIMARY KEY (cell, name));
 """
-_ORDER = "c.eval_set, c.protocol, c.scale, c.model, c.seed, c.recipe, c.kind, c.train_spec, c.eval_spec"
+_ORDER = "c.eval_set, c.protocol, c.scale, c.space, c.model, c.seed, c.recipe, c.kind, c.train_spec, c.eval_spec"
 
 
 class Store:
@@ -1030,8 +1047,8 @@ class Store:
     @staticmethod
     def _insert_cell(con: sqlite3.Connection, r: CellRecord) -> None:
         key = r.key
-        con.execute("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, r.kind, r.eval_set, dict_label(r.protocol), r.scale, r.model, r.seed, dict_label(r.recipe),
+        con.execute("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, r.kind, r.eval_set, dict_label(r.protocol), r.scale, r.space, r.model, r.seed, dict_label(r.recipe),
                      r.train_spec, r.eval_spec, r.model_key, json.dumps(r.as_dict())))
         con.executemany("INSERT INTO images VALUES (?, ?, ?, ?, ?, ?)",
                         [(key, im.name, *(getattr(im, m) for m in METRICS)) for im in r.images])

@@ -2,33 +2,37 @@
 
 Two entry points:
 
-* :func:`train_patches` trains on a :class:`~sr_audit.patches.PatchSet` (tensors); everything about
-  the data is the caller's.
+* :func:`train_patches` trains on a :class:`~sr_audit.patches.PatchSet` (fixed windows) or a
+  :class:`~sr_audit.crops.CropSource` (images to draw random crops from); everything about the
+  data is the caller's.
 * :func:`train_model` is what ``sr-audit train`` and the matrix runner call: it degrades the
-  training images through the patch cache, trains, evaluates and saves the final model with
-  :func:`sr_audit.weights.save_model` and full metadata.
+  training images through the cache (:func:`prepare_samples`, as the recipe's ``patch`` says),
+  trains, evaluates and saves the final model with :func:`sr_audit.weights.save_model` and full
+  metadata.
 
 The loop
 --------
-The whole patch set lives on the training device as two tensors. Each step takes the next
+The whole training set lives on the training device as tensors. Each step takes the next
 ``batch_size`` indices of a random permutation (drawn per epoch from a seeded ``torch.Generator``
-on the CPU), gathers the batch by indexing, and runs forward, loss, backward and the optimizer;
-there is no ``DataLoader`` and no per-patch Python work. An epoch is ``len(patches) //
-batch_size`` steps (the last incomplete batch of a permutation is dropped, so every step has the
-same shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about
-1.5x faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
+on the CPU) and gathers the batch by indexing: the windows of those indices, or one random crop of
+each of those images (its corner drawn from the same generator, :mod:`sr_audit.crops`); then
+forward, loss, backward and the optimizer. There is no ``DataLoader`` and no per-sample Python
+work. An epoch is ``len(samples) // batch_size`` steps, ``len`` being the number of windows or of
+images (the last incomplete batch of a permutation is dropped, so every step has the same
+shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.5x
+faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
 measured slower on the CPU and is not used. The thread count is torch's
 (``torch.set_num_threads``; ``sr-audit train --threads``).
 
 Reproducibility
 ---------------
-Initialisation and batch order come from one generator seeded with ``seed``, so a run on the CPU
-with a step or epoch budget is bit-reproducible for a given seed and thread count. A checkpoint
-(``checkpoint.pt`` in the checkpoint folder, written atomically) holds the model, the optimizer
-state, the generator state, the current permutation and position, the step and the clock, so a
-run resumed from it continues bit-identically to an uninterrupted one. Checkpoints are written
-every ``checkpoint_every`` (and at the end), always right after the loss of every step so far
-was checked, so the last checkpoint is never a diverged model.
+Initialisation, batch order and crop corners come from one generator seeded with ``seed``, so a
+run on the CPU with a step or epoch budget is bit-reproducible for a given seed and thread count.
+A checkpoint (``checkpoint.pt`` in the checkpoint folder, written atomically) holds the model, the
+optimizer state, the generator state, the current permutation and position, the step and the
+clock, so a run resumed from it continues bit-identically to an uninterrupted one. Checkpoints are
+written every ``checkpoint_every`` (and at the end), always right after the loss of every step so
+far was checked, so the last checkpoint is never a diverged model.
 
 CUDA
 ----
@@ -64,7 +68,9 @@ from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluate import environment, evaluate
 from sr_audit.image_io import write_bytes_atomic
 from sr_audit.model import SRCNN
+from sr_audit.crops import CropSource, RandomCrops, prepare_crops
 from sr_audit.patches import PatchSet, cache_record, prepare_patches
+from sr_audit.protocol import SPACES as METRIC_SPACES
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe
 from sr_audit.weights import save_model
@@ -138,17 +144,28 @@ class TrainResult(NamedTuple):
 
 
 def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None:
-    """Draw ``model``'s parameters as the recipe's ``init`` says, from ``generator`` (biases 0)."""
+    """Draw ``model``'s parameters as the recipe's ``init`` says (:data:`sr_audit.recipes.INITS`), from
+    ``generator``, layer by layer, weights before biases (in float64, then cast)."""
     convs = (model.conv1, model.conv2, model.conv3)
+
+    def uniform(shape: torch.Size, bound: float) -> torch.Tensor:
+        return (torch.rand(shape, generator=generator, dtype=torch.float64) * 2.0 - 1.0) * bound
+
     with torch.no_grad():
         for i, conv in enumerate(convs):
-            if recipe.init == "gaussian":
-                std = recipe.init_std
-            else:  # "he": ReLU gain on the first two layers, linear on the last
-                fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
-                std = math.sqrt((2.0 if i < 2 else 1.0) / fan_in)
-            conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=torch.float64) * std)
+            area = conv.kernel_size[0] * conv.kernel_size[1]
+            fan_in, fan_out = conv.in_channels * area, conv.out_channels * area
             conv.bias.zero_()
+            if recipe.init == "gaussian":
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=torch.float64) * recipe.init_std)
+            elif recipe.init == "he":  # ReLU gain on the first two layers, linear on the last
+                std = math.sqrt((2.0 if i < 2 else 1.0) / fan_in)
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator, dtype=torch.float64) * std)
+            elif recipe.init == "glorot-uniform":
+                conv.weight.copy_(uniform(conv.weight.shape, math.sqrt(6.0 / (fan_in + fan_out))))
+            else:  # "torch-default"
+                conv.weight.copy_(uniform(conv.weight.shape, 1.0 / math.sqrt(fan_in)))
+                conv.bias.copy_(uniform(conv.bias.shape, 1.0 / math.sqrt(fan_in)))
 
 
 def make_optimizer(model: SRCNN, recipe: Recipe) -> torch.optim.Optimizer:
@@ -264,14 +281,18 @@ class _Run:
         self.history = json.loads(state["history"])
 
 
-def _identity(recipe: Recipe, seed: int, budget: Budget, patches: PatchSet, data: Mapping[str, Any]) -> str:
+#: Training samples: the paper's fixed windows or random crops drawn every epoch.
+TrainingSamples = PatchSet | CropSource
+
+
+def _identity(recipe: Recipe, seed: int, budget: Budget, samples: TrainingSamples, data: Mapping[str, Any]) -> str:
     """What must match for a checkpoint to be resumed by this run, as canonical JSON."""
     return json.dumps(
         {
             "recipe": recipe.as_dict(),
             "seed": seed,
             "budget": [budget.unit, budget.value],
-            "patches": [list(patches.inputs.shape), list(patches.targets.shape)],
+            "patches": samples.identity(),
             "data": dict(data),
         },
         sort_keys=True,
@@ -279,7 +300,7 @@ def _identity(recipe: Recipe, seed: int, budget: Budget, patches: PatchSet, data
 
 
 def train_patches(
-    patches: PatchSet,
+    patches: TrainingSamples,
     recipe: Recipe,
     *,
     seed: int = 0,
@@ -292,15 +313,17 @@ def train_patches(
     data_identity: Mapping[str, Any] | None = None,
     on_progress: Callable[[ProgressInfo], None] | None = None,
 ) -> tuple[SRCNN, dict[str, Any]]:
-    """Train an SRCNN on a patch set.
+    """Train an SRCNN on a patch set or a crop source.
 
     Parameters
     ----------
-    patches : PatchSet
-        Windows whose target is ``recipe.model_config.shrink`` pixels smaller than the input.
+    patches : PatchSet or CropSource
+        Fixed windows, or images to draw random crops from (:mod:`sr_audit.crops`); targets are
+        ``recipe.model_config.shrink`` pixels smaller than the inputs. An epoch is one pass over
+        the windows, or one crop per image.
     recipe : Recipe
     seed : int
-        Seeds initialisation and batch order.
+        Seeds initialisation, batch order and crop positions.
     device : torch.device or str
         Where the patch set, model and optimizer live (resolve ``"auto"`` with
         :func:`sr_audit.device.resolve_device` first).
@@ -342,16 +365,16 @@ def train_patches(
     budget = budget or recipe.budget
     dev = torch.device(device)
     config = recipe.model_config
-    if patches.shrink != config.shrink or patches.inputs.shape[1] != config.channels:
+    if patches.shrink != config.shrink or patches.channels != config.channels:
         raise DataError(
-            f"the patch set ({patches.inputs.shape[1]} channels, targets {patches.shrink} px smaller) does not fit "
+            f"the training samples ({patches.channels} channels, targets {patches.shrink} px smaller) do not fit "
             f"recipe {recipe.name!r} (SRCNN {config.name} {config.padding}, {config.channels} channels, shrink "
-            f"{config.shrink}); prepare the patches with the recipe's model"
+            f"{config.shrink}); prepare the samples with the recipe's model"
         )
     n, batch = len(patches), recipe.batch_size
     steps_per_epoch = n // batch
     if steps_per_epoch == 0:
-        raise DataError(f"only {n} training windows for a batch of {batch}: use more images or a smaller batch_size")
+        raise DataError(f"only {n} {patches.sample_name} for a batch of {batch}: use more images or a smaller batch_size")
     total_steps = budget.total_steps(n, batch)
     seconds = budget.seconds
     if options.amp and dev.type != "cuda":
@@ -359,9 +382,7 @@ def train_patches(
     state_path = Path(checkpoint_dir) / STATE_FILE if checkpoint_dir is not None else None
     identity = _identity(recipe, seed, budget, patches, data_identity or {})
 
-    data = patches.to(dev)
-    x_all = data.inputs.contiguous(memory_format=torch.channels_last)
-    y_all = data.targets
+    data = patches.resident(dev)
     generator = torch.Generator().manual_seed(seed)
     model = SRCNN(config)
     init_model(model, recipe, generator)
@@ -437,9 +458,10 @@ def train_patches(
             factor = recipe.lr_factor(progress_of())
             for group in optimizer.param_groups:
                 group["lr"] = group["initial_lr"] * factor
+            x, y = data.batch(idx, generator)
             with autocast:
-                out = model(x_all.index_select(0, idx))
-                loss = loss_fn(out.float(), y_all.index_select(0, idx))
+                out = model(x)
+                loss = loss_fn(out.float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -516,6 +538,22 @@ def _versions(degradation: Degradation) -> dict[str, Any]:
     return env
 
 
+def prepare_samples(
+    images: Sequence[ImageRecord],
+    degradation: Degradation,
+    recipe: Recipe,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> TrainingSamples:
+    """The recipe's training samples of ``images`` degraded by ``degradation``, through the cache:
+    grid windows (:func:`sr_audit.patches.prepare_patches`) or a crop source
+    (:func:`sr_audit.crops.prepare_crops`)."""
+    shrink = recipe.model_config.shrink
+    if isinstance(recipe.patch, RandomCrops):
+        return prepare_crops(images, degradation, recipe.patch, shrink, cache_dir=cache_dir)
+    return prepare_patches(images, degradation, recipe.patch, shrink, cache_dir=cache_dir)
+
+
 def train_model(
     degradation: Degradation,
     train_images: Dataset | Sequence[ImageRecord],
@@ -553,10 +591,12 @@ def train_model(
     resume : bool
         Continue the run whose checkpoint is in ``checkpoint_dir``.
     eval_images : Dataset, optional
-        Scored (Y PSNR under ``protocol``, inputs made by ``degradation``) at every checkpoint and
-        at the end; the final value goes into the metadata.
+        Scored (PSNR in the recipe's network space under ``protocol``, inputs made by
+        ``degradation``) at every checkpoint; at the end, every space of the protocol is scored and
+        goes into the metadata, with the recipe's reported figures for that set and scale.
     protocol : str or Protocol
-        Protocol of those scores (:func:`sr_audit.protocol.get_protocol`); only its Y space is used.
+        Protocol of those scores (:func:`sr_audit.protocol.get_protocol`); both Y and RGB are scored
+        whatever its ``spaces``.
     progress : bool
         Show a progress bar.
     cache_dir : path, optional
@@ -568,33 +608,34 @@ def train_model(
     -------
     TrainResult
         The model with ``recipe.eval_padding`` (CPU, eval mode) and its metadata: recipe,
-        degradation, seed, image names and hashes, library versions, device, steps, training and
-        wall seconds, loss and PSNR history, final PSNR.
+        degradation (and whether it is the recipe's own pipeline), seed, image names and hashes,
+        library versions, device, steps, training and wall seconds, loss and PSNR history, final
+        scores and the matching reported figures.
     """
     wall_start = time.perf_counter()
     recipe = get_recipe(recipe)
     config = recipe.model_config
-    wanted = "y" if config.channels == 1 else "rgb"
-    if degradation.space != wanted:
+    if degradation.space != recipe.space:
         raise SpecError(
             f"recipe {recipe.name!r} trains a {config.channels}-channel model, which needs a degradation in space "
-            f"{wanted!r}, got {degradation.space!r}"
+            f"{recipe.space!r}, got {degradation.space!r}"
         )
     dev = resolve_device(device) if not isinstance(device, torch.device) else device
     options = dataclasses.replace(options or TrainOptions(), progress=progress)
     images = tuple(train_images)
-    patches = prepare_patches(images, degradation, recipe.patch, config.shrink, cache_dir=cache_dir)
+    samples = prepare_samples(images, degradation, recipe, cache_dir=cache_dir)
     prep_seconds = time.perf_counter() - wall_start
-    score_protocol = dataclasses.replace(get_protocol(protocol), spaces=("y",))
+    full_protocol = dataclasses.replace(get_protocol(protocol), spaces=tuple(METRIC_SPACES))
+    score_protocol = dataclasses.replace(full_protocol, spaces=(recipe.space,))
 
     def evaluator(model: SRCNN) -> float:
         assert eval_images is not None
         scores = evaluate(inference_model(model, recipe), eval_images, degradation, score_protocol, device=dev)
-        return float(scores.mean.psnr_y)  # type: ignore[arg-type]
+        return float(getattr(scores.mean, f"psnr_{recipe.space}"))
 
     identity = cache_record([r.sha256 for r in images], degradation, recipe.patch, config.shrink)
     trained, summary = train_patches(
-        patches,
+        samples,
         recipe,
         seed=seed,
         device=dev,
@@ -606,21 +647,33 @@ def train_model(
         data_identity=identity,
     )
     final = inference_model(trained, recipe)
+    final_eval = None
+    if eval_images is not None:
+        scores = evaluate(final, eval_images, degradation, full_protocol, device=dev).mean.as_dict()
+        final_eval = {
+            "data": eval_images.name,
+            "protocol": full_protocol.name,
+            "space": recipe.space,
+            "psnr": scores[f"psnr_{recipe.space}"],
+            "scores": scores,
+            "reported": [
+                dataclasses.asdict(f) for f in recipe.reported if f.matches(eval_images.name, degradation.scale)
+            ],
+        }
     metadata: dict[str, Any] = {
         "kind": "srcnn-trained",
         "recipe": recipe.as_dict(),
         "budget": str(budget or recipe.budget),
         "degradation": degradation.as_dict(),
         "degradation_spec": str(degradation),
+        "recipe_pipeline": recipe.pipeline is not None and degradation == recipe.pipeline.degradation(recipe.space),
         "seed": seed,
         "train_data": {
             "name": getattr(train_images, "name", None),
             "source": getattr(train_images, "source", None),
             "images": [{"name": r.name, "sha256": r.sha256} for r in images],
         },
-        "eval": None
-        if eval_images is None
-        else {"data": eval_images.name, "protocol": score_protocol.name, "space": "y", "psnr": summary["psnr"]},
+        "eval": final_eval,
         "versions": _versions(degradation),
         "prepare_seconds": prep_seconds,
         "wall_seconds": time.perf_counter() - wall_start,

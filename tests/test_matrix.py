@@ -115,13 +115,12 @@ def test_spec_lists_are_canonical_and_errors_name_the_fix() -> None:
 def test_plan_checks_its_fields(tiny_data: dict[str, Path]) -> None:
     plan = tiny_plan(tiny_data, train_specs=("pil",))
     assert plan.train_specs == (backends.resolve("pil"),) and plan.model == "9-1-5"
-    with pytest.raises(SpecError, match="Y models only"):
-        tiny_plan(tiny_data, recipe=TINY.replace(channels=3))
+    assert tiny_plan(tiny_data, recipe=TINY.replace(channels=3)).space == "rgb"  # RGB recipes train RGB rows
     with pytest.raises(SpecError, match="twice"):
         tiny_plan(tiny_data, seeds=(0, 0))
     with pytest.raises(SpecError, match="crop_size"):
         tiny_plan(tiny_data, crop_size=300)
-    with pytest.raises(SpecError, match="unknown recipe 'nope'; recipes: paper, fast, quick"):
+    with pytest.raises(SpecError, match="unknown recipe 'nope'; recipes: paper, fast, quick, pytorch-pil"):
         tiny_plan(tiny_data, recipe="nope")
     store = Store(tiny_data["root"] / "padding-store", create=True)
     with pytest.raises(SpecError, match="eval_padding 'valid'"):

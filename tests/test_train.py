@@ -176,7 +176,7 @@ def test_evaluator_runs_at_the_checkpoint_cadence_and_at_the_end():
 
 
 def test_patch_set_must_fit_the_recipe():
-    with pytest.raises(DataError, match="does not fit recipe"):
+    with pytest.raises(DataError, match="do not fit recipe"):
         train_patches(PatchSet(torch.zeros(40, 1, 21, 21), torch.zeros(40, 1, 21, 21)), SMALL, options=QUIET)
     with pytest.raises(DataError, match="smaller batch_size"):
         train_patches(_patches(8), SMALL, options=QUIET)

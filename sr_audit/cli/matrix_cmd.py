@@ -7,7 +7,10 @@ into ``sr-audit-out/``. The paper-scale run on a GPU machine::
     sr-audit matrix --train all --eval all --scales 2,3,4 --data T91 --eval-data Set5,Set14 \\
         --recipe fast --out runs/matrix-t91
 
-A rerun with the same options skips finished models and cells; an interrupted one resumes.
+A rerun with the same options skips finished models and cells; an interrupted one resumes. A
+published recipe (``--recipe pytorch-pil``) brings its scale, training data and eval sets, trains
+in its network space (Y or RGB), and the report shows its published figures beside the measured
+cells.
 """
 from __future__ import annotations
 
@@ -78,12 +81,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"comma list of backend specs to train on, or '{ALL_SPECS}' (default: every available backend)")
     p.add_argument("--eval", default=ALL_SPECS, metavar="SPECS",
                    help=f"comma list of backend specs to evaluate on, or '{ALL_SPECS}' (default)")
-    p.add_argument("--scales", default="3", help="comma list of integer scales >= 2 (default 3)")
+    p.add_argument("--scales", default=None, help="comma list of integer scales >= 2 (default: the recipe's, else 3)")
     p.add_argument("--model", default=None, help="SRCNN filter sizes, e.g. 9-1-5 (default: the recipe's)")
     p.add_argument("--seeds", default="0", help="comma list of training seeds (default 0)")
-    p.add_argument("--data", default=None, help="training images: a folder or T91; default: the embedded training split")
+    p.add_argument("--data", default=None,
+                   help="training images: a folder or T91; default: the recipe's, else the embedded training split")
     p.add_argument("--eval-data", default=None, metavar="SETS",
-                   help="comma list of eval sets (Set5,Set14 or folders); default: the embedded eval split")
+                   help="comma list of eval sets (Set5,Set14 or folders); default: the sets of the recipe's reported "
+                        "figures, else the embedded eval split")
     p.add_argument("--data-root", default=None, metavar="DIR",
                    help=f"where T91/Set5/Set14 and srcnn_official_weights/ live (default ${DATA_ENV}, else ../shared/datasets)")
     p.add_argument("--recipe", default=DEFAULT_RECIPE,

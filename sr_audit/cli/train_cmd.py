@@ -5,7 +5,14 @@ Example::
     sr-audit train --backend matlab --scale 3 --data T91 --out runs/matlab-x3 --recipe fast --minutes 15
 
 writes ``runs/matlab-x3/checkpoint.pt`` (training state, for ``--resume``) and
-``runs/matlab-x3/model.pt`` (the final model and its metadata).
+``runs/matlab-x3/model.pt`` (the final model and its metadata). A published recipe brings its own
+pipeline (degradation, scale, compute path, training data), used for every one of
+``--backend``/``--scale``/``--compute``/``--data`` not given::
+
+    sr-audit train --recipe pytorch-pil --out runs/pytorch-pil
+
+and the result is printed beside the figures the recipe's source reports for the same eval set
+and scale.
 """
 from __future__ import annotations
 
@@ -13,10 +20,12 @@ import argparse
 
 import torch
 
+from typing import Any
+
 from sr_audit.datasets import STANDARD_SETS, Dataset, find_data_root, load_dataset
-from sr_audit.degradation import COMPUTES, SPACES, Degradation
+from sr_audit.degradation import COMPUTES, Degradation
 from sr_audit.errors import SpecError
-from sr_audit.recipes import Budget, get_recipe, recipe_names
+from sr_audit.recipes import Budget, Recipe, load_recipe, recipe_names
 from sr_audit.train import MODEL_FILE, TrainOptions, train_model
 
 #: ``--eval-data`` values with a special meaning.
@@ -44,14 +53,48 @@ def _budget(args: argparse.Namespace) -> Budget | None:
     return None
 
 
+def _degradation(args: argparse.Namespace, recipe: Recipe) -> Degradation:
+    """The recipe's pipeline with ``--backend``, ``--scale`` and ``--compute`` where given."""
+    pipeline = recipe.pipeline
+    if pipeline is None and (args.backend is None or args.scale is None):
+        raise SpecError(f"recipe {recipe.name!r} has no pipeline of its own: pass --backend SPEC and --scale S")
+    scale = args.scale if args.scale is not None else pipeline.scale  # type: ignore[union-attr]
+    compute = args.compute or (pipeline.compute if pipeline is not None else "float")
+    spec = args.backend if args.backend is not None else f"{pipeline.down}/{pipeline.up}"  # type: ignore[union-attr]
+    return Degradation.parse(spec, scale=scale, space=recipe.space, compute=compute)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
+def format_reported(meta: dict[str, Any]) -> list[str]:
+    """One line per reported figure of the run's eval set and scale: published value, ours, Δ, source."""
+    evaluation = meta["eval"]
+    if evaluation is None:
+        return []
+    lines = []
+    pipeline = "" if meta["recipe_pipeline"] else "; this run changed the recipe's pipeline"
+    for figure in evaluation["reported"]:
+        space = figure["space"]
+        ours = evaluation["scores"][f"psnr_{space}"]
+        line = f"published {figure['dataset']} ×{figure['scale']} {space.upper()} PSNR {figure['psnr']:.2f} dB"
+        if figure["bicubic_psnr"] is not None:
+            line += f" (bicubic {figure['bicubic_psnr']:.2f})"
+        line += f"; ours {ours:.2f} dB, Δ {_signed(ours - figure['psnr'])} dB ({evaluation['protocol']} protocol{pipeline})"
+        lines += [line, f"  source: {figure['source']}"]
+    return lines
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.threads is not None:
         if args.threads < 1:
             raise SpecError(f"--threads must be a positive integer, got {args.threads}")
         torch.set_num_threads(args.threads)
-    degradation = Degradation.parse(args.backend, scale=args.scale, space=args.space, compute=args.compute)
-    recipe = get_recipe(args.recipe)
-    train = load_dataset(args.data, data_root=args.data_root, embedded_split="train")
+    recipe = load_recipe(args.recipe)
+    degradation = _degradation(args, recipe)
+    data = args.data if args.data is not None else recipe.default_train_data()
+    train = load_dataset(data, data_root=args.data_root, embedded_split="train")
     eval_images = _eval_set(args.eval_data, args.data, args.data_root)
     options = TrainOptions(
         checkpoint_every=Budget("minutes", args.checkpoint_minutes),
@@ -75,12 +118,17 @@ def _run(args: argparse.Namespace) -> int:
         options=options,
     )
     meta = result.metadata
-    psnr = meta["eval"]["psnr"] if meta["eval"] else None
-    scored = f"; {meta['eval']['data']} Y PSNR {psnr:.2f} dB ({meta['eval']['protocol']})" if psnr is not None else ""
+    scored = ""
+    if meta["eval"] is not None:
+        scores = meta["eval"]["scores"]
+        spaces = ", ".join(f"{k[5:].upper()} {v:.2f} dB" for k, v in scores.items() if k.startswith("psnr") and v is not None)
+        scored = f"; {meta['eval']['data']} PSNR {spaces} ({meta['eval']['protocol']})"
     print(
-        f"{args.out}/{MODEL_FILE}: SRCNN {recipe.model} recipe {recipe.name}, {degradation}, seed {args.seed}: "
+        f"{args.out}/{MODEL_FILE}: SRCNN {recipe.model} recipe {recipe.name}, {degradation}, {train.name}, seed {args.seed}: "
         f"{meta['steps']} steps ({meta['epochs']:.1f} epochs) in {meta['train_seconds']:.0f} s on {meta['device']}{scored}"
     )
+    for line in format_reported(meta):
+        print(line)
     return 0
 
 
@@ -90,14 +138,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train SRCNN on images degraded by one backend spec",
         description="Train SRCNN on images degraded (down then up) by a backend spec; checkpoints and the final model go to --out.",
     )
-    p.add_argument("--backend", required=True, metavar="SPEC", help="degradation DOWN[/UP], e.g. matlab, pil, 'cv2:area/cv2'")
-    p.add_argument("--scale", required=True, type=int, help="integer scale factor >= 2")
+    p.add_argument("--backend", default=None, metavar="SPEC",
+                   help="degradation DOWN[/UP], e.g. matlab, pil, 'cv2:area/cv2' (default: the recipe's pipeline)")
+    p.add_argument("--scale", type=int, default=None, help="integer scale factor >= 2 (default: the recipe's)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoint.pt and model.pt")
-    p.add_argument("--data", default=None, help="training images: a folder or T91/Set5/Set14; default: the embedded training split")
+    p.add_argument("--data", default=None,
+                   help="training images: a folder or T91/Set5/Set14; default: the recipe's, else the embedded training split")
     p.add_argument("--data-root", default=None, metavar="DIR", help="where T91/Set5/Set14 live (default $SR_AUDIT_DATA or ../shared/datasets)")
     p.add_argument("--eval-data", default=EVAL_AUTO, metavar="SET", help="scored at each checkpoint: 'auto' (Set5 if found, else the embedded eval split), 'none', a folder or a set name")
     p.add_argument("--protocol", default="matlab", help="metric protocol of those scores (Y PSNR); default matlab")
-    p.add_argument("--recipe", default="fast", help=f"training recipe: {', '.join(recipe_names())} (default fast)")
+    p.add_argument("--recipe", default="fast",
+                   help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default fast)")
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch order (default 0)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     budget = p.add_mutually_exclusive_group()
@@ -105,8 +156,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     budget.add_argument("--epochs", type=float, help="train for this many passes over the patches")
     budget.add_argument("--steps", type=int, help="train for this many optimizer steps")
     p.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
-    p.add_argument("--space", default="y", choices=list(SPACES), help="what the network sees (default y)")
-    p.add_argument("--compute", default="float", choices=list(COMPUTES), help="float (authors) or uint8 resizes (default float)")
+    p.add_argument("--compute", default=None, choices=list(COMPUTES),
+                   help="float (authors) or uint8 resizes (default: the recipe's pipeline, else float)")
     p.add_argument("--checkpoint-minutes", type=float, default=2.0, metavar="M", help="checkpoint and evaluate every M minutes of training (default 2)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--cache-dir", default=None, metavar="DIR", help="patch cache (default $SR_AUDIT_CACHE or ~/.cache/sr-audit)")

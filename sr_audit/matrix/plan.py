@@ -9,12 +9,17 @@ Degradations
 ------------
 For a spec ``S`` and scale ``s`` the training and the evaluation degradation is "down by ``S``, up
 by ``S``" (:class:`~sr_audit.degradation.Degradation` with ``down = up = S``), on the network
-space of the recipe (``channels=1``: the Y plane) and on the authors' compute path
-(:data:`COMPUTE`: float64, no rounding between the resizes).
+space of the recipe (:attr:`Recipe.space <sr_audit.recipes.Recipe.space>`: the Y plane for 1
+channel, RGB for 3) and on the authors' compute path (:data:`COMPUTE`: float64, no rounding
+between the resizes), whatever the recipe's own pipeline does: the matrix compares libraries, so
+one spec makes both resizes of a row. The space is part of every key (a model's through its
+config, a bicubic cell's through its ``space``), so Y and RGB results never share one.
 
-Only Y recipes (``channels=1``) are accepted: a cell's key names its eval spec, scale, protocol and
-images but not the network space, so a bicubic baseline computed on RGB planes would share the key
-of the Y one while giving other numbers.
+Defaults from a published recipe
+--------------------------------
+When the recipe has a pipeline (:class:`~sr_audit.published.Pipeline`), the scales default to its
+scale, the training data to its training set (an error naming the fix when that set is not shipped
+and no ``--data`` is given), and the eval sets to the standard sets its reported figures name.
 
 Spec lists
 ----------
@@ -26,7 +31,6 @@ library is missing is an error. Specs are resolved to their canonical form
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,9 +38,10 @@ from pathlib import Path
 
 from sr_audit import backends
 from sr_audit.conventions import ResizeSpec
+from sr_audit.datasets import STANDARD_SETS
 from sr_audit.errors import SpecError
 from sr_audit.protocol import Protocol, get_protocol
-from sr_audit.recipes import Budget, Recipe, get_recipe
+from sr_audit.recipes import Budget, Recipe, get_recipe, load_recipe
 
 #: ``--train`` / ``--eval`` value meaning every available registered backend's default spec.
 ALL_SPECS = "all"
@@ -178,7 +183,7 @@ class MatrixPlan:
         Training seeds, each >= 0.
     recipe : Recipe
         Training recipe (a registered name is looked up); its ``model`` is the trained model, its
-        budget the training budget. Must train a Y model (``channels=1``).
+        budget the training budget, its ``channels`` the network space.
     protocol : Protocol
         Metric protocol (a preset name is looked up).
     train_data : str
@@ -232,11 +237,6 @@ class MatrixPlan:
             raise SpecError(f"MatrixPlan.seeds must be integers >= 0, got {self.seeds!r}")
         object.__setattr__(self, "recipe", get_recipe(self.recipe))
         object.__setattr__(self, "protocol", get_protocol(self.protocol))
-        if self.recipe.channels != 1:
-            raise SpecError(
-                f"recipe {self.recipe.name!r} trains a {self.recipe.channels}-channel model; the matrix trains Y "
-                "models only (channels=1): a bicubic baseline on RGB planes would share the key of the Y one"
-            )
         if not isinstance(self.train_data, str) or not self.train_data.strip():
             raise SpecError(f"MatrixPlan.train_data must name a data set, got {self.train_data!r}")
         _check_tuple(self.eval_data, str, "eval_data")
@@ -260,8 +260,8 @@ class MatrixPlan:
 
     @property
     def space(self) -> str:
-        """Network space of every degradation: ``y`` (see the module notes)."""
-        return "y"
+        """Network space of every degradation: the recipe's, ``y`` or ``rgb`` (see the module notes)."""
+        return self.recipe.space
 
     @classmethod
     def from_options(
@@ -269,7 +269,7 @@ class MatrixPlan:
         *,
         train: str = ALL_SPECS,
         eval: str = ALL_SPECS,  # noqa: A002 - the option's name
-        scales: str | Sequence[int] = DEFAULT_SCALES,
+        scales: str | Sequence[int] | None = None,
         model: str | None = None,
         seeds: str | Sequence[int] = DEFAULT_SEEDS,
         data: str | None = None,
@@ -286,7 +286,9 @@ class MatrixPlan:
 
         ``recipe`` is a registered name, a ``.json`` file holding a recipe as plain data
         (:meth:`Recipe.from_dict`), or a :class:`Recipe`; ``model`` and ``budget``, when given,
-        replace the recipe's.
+        replace the recipe's. ``scales``, ``data`` and ``eval_data`` left at None come from the
+        recipe's pipeline and reported figures when it has them (module notes), else from the
+        ``DEFAULT_*`` values.
         """
         train_sel = select_specs(train, "--train")
         eval_sel = select_specs(eval, "--eval")
@@ -303,12 +305,12 @@ class MatrixPlan:
         return cls(
             train_specs=train_sel.specs,
             eval_specs=eval_sel.specs,
-            scales=parse_int_list(scales, "--scales", 2),
+            scales=parse_int_list(scales, "--scales", 2) if scales is not None else recipe_scales(chosen),
             seeds=parse_int_list(seeds, "--seeds", 0),
             recipe=chosen,
             protocol=get_protocol(protocol),
-            train_data=data if data is not None else DEFAULT_TRAIN_DATA,
-            eval_data=parse_names(eval_data, "--eval-data") if eval_data is not None else DEFAULT_EVAL_DATA,
+            train_data=data if data is not None else chosen.default_train_data() or DEFAULT_TRAIN_DATA,
+            eval_data=parse_names(eval_data, "--eval-data") if eval_data is not None else recipe_eval_data(chosen),
             data_root=None if data_root is None else str(Path(data_root).absolute()),
             device=device,
             skipped=skipped,
@@ -317,15 +319,13 @@ class MatrixPlan:
         )
 
 
-def load_recipe(recipe: str | Recipe) -> Recipe:
-    """A :class:`Recipe`, a registered recipe name, or a ``.json`` file of a recipe as plain data."""
-    if isinstance(recipe, str) and recipe.strip().lower().endswith(".json"):
-        path = Path(recipe.strip())
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SpecError(f"cannot read recipe file {path}: {exc.strerror}; check the path") from None
-        except ValueError as exc:
-            raise SpecError(f"recipe file {path} is not valid JSON ({exc}); fix the file") from None
-        return Recipe.from_dict(data)
-    return get_recipe(recipe)
+def recipe_scales(recipe: Recipe) -> tuple[int, ...]:
+    """The scale of the recipe's pipeline, else :data:`DEFAULT_SCALES`."""
+    return (recipe.pipeline.scale,) if recipe.pipeline is not None else DEFAULT_SCALES
+
+
+def recipe_eval_data(recipe: Recipe) -> tuple[str, ...]:
+    """The standard sets (``Set5``, ...) the recipe's reported figures name, in order, else
+    :data:`DEFAULT_EVAL_DATA`; figures on sets sr-audit does not ship need ``--eval-data``."""
+    names = [STANDARD_SETS[f.dataset.lower()][0] for f in recipe.reported if f.dataset.lower() in STANDARD_SETS]
+    return tuple(dict.fromkeys(names)) or DEFAULT_EVAL_DATA

@@ -11,7 +11,7 @@ unfinished cells into :class:`Job` s. **The unit of work is a job: one model and
   set at that scale;
 * ``official``: the authors' released weights of the plan's model at one scale
   (``srcnn_official_weights/<model>_<training set>/x<scale>.mat`` under the data root), evaluated
-  on the same cells;
+  on the same cells; Y models, so only plans whose recipe trains in Y get them;
 * ``bicubic``: the identity model at one scale, i.e. the network input itself: each eval spec's
   own bicubic baseline.
 
@@ -23,10 +23,11 @@ Keys
 A model key covers the train spec (canonical string), scale, the saved model's config, seed, the
 recipe (every field, budget included), the training images (name -> pixel SHA-256) and the versions
 of the libraries that touch the numbers (:func:`library_versions`); a cell key covers its model
-key, the eval spec, eval set, scale, protocol (``Protocol.as_dict()``), eval images and versions.
-The network space (Y) and the compute path (float) are the same for every matrix
-(:mod:`sr_audit.matrix.plan`), so no key needs to name them. The dicts hashed into a key are the
-very dicts written into the record.
+key, the eval spec, eval set, scale, protocol (``Protocol.as_dict()``), eval images, versions and
+the network space (``space``, hashed only for RGB, :data:`sr_audit.store.CELL_KEY_OPTIONAL`, so Y
+keys are those of stores written before RGB recipes). A model's space is in its config
+(``channels``). The compute path (float) is the same for every matrix (:mod:`sr_audit.matrix.plan`),
+so no key needs to name it. The dicts hashed into a key are the very dicts written into the record.
 
 Doing a job (:class:`Worker`)
 -----------------------------
@@ -40,9 +41,10 @@ Doing a job (:class:`Worker`)
   cell in progress, and two processes never compute the same model or cell. A key another process
   holds is skipped at first and waited for at the end.
 * Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker: the ground
-  truth is cropped to a multiple of the scale, its Y plane degraded, and for colour images the Cb
-  and Cr planes degraded too (the RGB metrics of a Y model, :data:`sr_audit.protocol.Y_MODEL_RGB`);
-  every model then only runs inference and scoring. The worker keeps the inputs of the current
+  truth is cropped to a multiple of the scale and its network planes degraded: in Y, the Y plane,
+  and for colour images the Cb and Cr planes too (the RGB metrics of a Y model,
+  :data:`sr_audit.protocol.Y_MODEL_RGB`); in RGB, the three channels (a grayscale image repeated).
+  Every model then only runs inference and scoring. The worker keeps the inputs of the current
   scale and drops the others when the scale changes. Scores equal
   :func:`sr_audit.evaluate.evaluate`'s (``tests/test_matrix.py`` checks it).
 * Inference runs in float32 (:func:`sr_audit.infer.infer`) with the recipe's ``eval_padding``,
@@ -54,7 +56,7 @@ For the first ``plan.crop_images`` eval images, one ``crop_size`` square window,
 largest variance of the ground truth's Y among windows on a half-window grid inside the shaved
 border, is stored per cell: the ground truth (``hr``), the network input (``bicubic``: the eval
 spec's own upscale) and, for models, the output (``sr``), as 8-bit RGB (or gray for gray images;
-a Y output gets the degraded input's chroma).
+a Y output gets the degraded input's chroma; an RGB output is shown as it is).
 """
 from __future__ import annotations
 
@@ -264,6 +266,8 @@ def find_official(plan: MatrixPlan) -> tuple[tuple[OfficialWeights, ...], tuple[
     what was not found (an absent data root or folder is a note, not an error)."""
     if not plan.official:
         return (), ()
+    if plan.space != "y":
+        return (), (f"authors' weights skipped: they are Y models and recipe {plan.recipe.name!r} trains in {plan.space}",)
     root, how = find_data_root(plan.data_root)
     if root is None:
         return (), (f"authors' weights skipped: no data root ({how})",)
@@ -321,7 +325,8 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
             versions = library_versions((*extra, spec)) if extra else eval_versions[str(spec)]
             for ds in eval_sets:
                 inputs = {"kind": kind, "model_key": mkey, "eval_spec": str(spec), "eval_set": ds.name,
-                          "scale": scale, "protocol": protocol, "data": eval_data[ds.name], "versions": versions}
+                          "scale": scale, "protocol": protocol, "data": eval_data[ds.name], "versions": versions,
+                          "space": plan.space}
                 key = cell_key(inputs)
                 cells[key] = (row, ds.name, scale, seed, str(spec))
                 if not store.has_cell(key):
@@ -366,10 +371,10 @@ class PreparedImage:
     name : str
     reference : ndarray, uint8
         Ground truth cropped to a multiple of the scale, (H, W) or (H, W, 3).
-    input : ndarray, float64, (H, W)
-        The network input: the Y plane down then up by the eval spec.
+    input : ndarray, float64, (H, W) or (H, W, 3)
+        The network input: the Y plane (or the RGB channels) down then up by the eval spec.
     chroma : ndarray, float64, (H, W, 2) or None
-        Cb and Cr of the ground truth, down then up by the eval spec (colour images only).
+        Cb and Cr of the ground truth, down then up by the eval spec (colour images in Y only).
     box : (int, int) or None
         Top-left corner of the crop window, None when this image gets no crop.
     """
@@ -393,16 +398,17 @@ def crop_corner(reference: np.ndarray, size: int, border: int) -> tuple[int, int
     return -best[1], -best[2]
 
 
-def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, *, crop_size: int, crop_images: int,
+def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, space: str, *, crop_size: int, crop_images: int,
                    shave: int) -> tuple[PreparedImage, ...]:
-    """Degrade every image of ``dataset`` by ``spec`` at ``scale`` (Y plane, and Cb/Cr of colour images)."""
-    degradation = Degradation(spec, spec, scale, space="y", compute=COMPUTE)
+    """Degrade every image of ``dataset`` by ``spec`` at ``scale`` in ``space`` (Y: the Y plane, and
+    Cb/Cr of colour images; RGB: the three channels)."""
+    degradation = Degradation(spec, spec, scale, space=space, compute=COMPUTE)
     out = []
     for i, record in enumerate(dataset):
         reference = modcrop(record.image, scale)
         network_input = degrade(record.image, degradation).input
         chroma = None
-        if reference.ndim == 3:
+        if space == "y" and reference.ndim == 3:
             ycbcr = rgb_to_ycbcr_u8(reference)
             chroma = np.stack([resample(np.ascontiguousarray(ycbcr[..., c]), degradation) for c in (1, 2)], axis=2)
         box = crop_corner(reference, crop_size, shave) if i < crop_images else None
@@ -411,7 +417,7 @@ def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, *, crop_size:
 
 
 def colour_output(y: np.ndarray, image: PreparedImage) -> np.ndarray | None:
-    """RGB in [0, 1] of a Y output with the degraded input's chroma (None for gray images)."""
+    """RGB in [0, 1] of a Y output with the degraded input's chroma (None for gray images and RGB networks)."""
     if image.chroma is None:
         return None
     return ycbcr_to_rgb(np.concatenate([y[..., None], image.chroma], axis=2))
@@ -533,7 +539,7 @@ class Worker:
         if key not in self._prepared:
             self._prepared = {k: v for k, v in self._prepared.items() if k[1] == scale}
             self._prepared[key] = prepare_images(
-                self.workload.eval_set(eval_set), spec, scale, crop_size=self.plan.crop_size,
+                self.workload.eval_set(eval_set), spec, scale, self.plan.space, crop_size=self.plan.crop_size,
                 crop_images=self.plan.crop_images, shave=self.plan.protocol.shave_for(scale))
         return self._prepared[key]
 
@@ -581,7 +587,7 @@ class Worker:
         record = CellRecord(kind=job.kind, eval_spec=inputs["eval_spec"], eval_set=inputs["eval_set"], scale=job.scale,
                             protocol=inputs["protocol"], conventions=conventions,
                             environment=self._environment(inputs["versions"]), data=inputs["data"],
-                            images=tuple(images), **model_fields)
+                            images=tuple(images), space=inputs["space"], **model_fields)
         if record.key != task.key:
             raise RuntimeError(f"cell record key {record.key} differs from the planned key {task.key}")
         return record
@@ -659,7 +665,8 @@ def summary_tables(workload: Workload, store: Store, metric: str = "psnr_y") -> 
                 frame = pd.DataFrame([rows[r] for r in order if r in rows], index=[r for r in order if r in rows],
                                      columns=[str(s) for s in plan.eval_specs])
                 frame.index.name = "train \\ eval"
-                title = f"{ds.name} ×{scale} SRCNN {plan.model} recipe {plan.recipe.name} seed {seed}: mean {metric}"
+                title = (f"{ds.name} ×{scale} SRCNN {plan.model} ({plan.space.upper()}) recipe {plan.recipe.name} "
+                         f"seed {seed}: mean {metric}")
                 tables.append((title, frame))
     return tables
 

@@ -19,7 +19,7 @@ import jinja2
 
 from sr_audit.errors import DataError
 from sr_audit.report.plots import DPI, heatmaps_png
-from sr_audit.report.tables import METRIC_LABELS, VIEWS, Cell, ReportData, TextTable, build, fmt
+from sr_audit.report.tables import METRIC_LABELS, VIEWS, Cell, PublishedComparison, ReportData, TextTable, build, fmt
 from sr_audit.store import CROP_ROLES, Store, atomic_write_bytes
 
 #: Metrics in report order: luma first, as SR papers report it.
@@ -46,7 +46,14 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                 "about 0"),
     ("best / worst cells", "the trained cells with the largest and smallest PSNR Y gain over their eval "
                            "spec's bicubic baseline"),
+    ("published vs measured", "each figure a recipe's source reports (data set, scale, metric space), beside "
+                              "this store's matched cells of that recipe on the same data set and scale, under the "
+                              "store's protocol; Δ = measured − reported. A matrix row resizes down and up with one "
+                              "spec, so a cell reproduces the source's own pipeline only when that pipeline does too"),
 )
+
+#: Title of the published-vs-measured section.
+PUBLISHED_TITLE = "Published vs measured"
 
 
 @dataclass(frozen=True)
@@ -163,11 +170,14 @@ def _visuals(store: Store, data: ReportData) -> list[_Visual]:
 
 
 def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Figure]]], visuals: list[_Visual],
-              header: dict[str, Any], out: Path) -> str:
+              published: PublishedComparison | None, header: dict[str, Any], out: Path) -> str:
     lines = ["# sr-audit report", "",
              f"Store `{store.root}` · generated {header['generated']} by sr-audit {header['version']} · "
              f"{header['summary']}", "", "## How to read it", ""]
     lines += [f"- **{term}**: {text}" for term, text in DEFINITIONS]
+    if published is not None:
+        lines += ["", f"## {PUBLISHED_TITLE}", "", published.table.markdown(), ""]
+        lines += [f"{i}. {source}" for i, source in enumerate(published.sources, 1)]
     for group, figures in sections:
         lines += ["", f"## {group.label}"]
         for fig in figures:
@@ -232,6 +242,7 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
     data = build(records, store.model_records())
     sections = _figures(data)
     visuals = _visuals(store, data)
+    published = data.published()
     from sr_audit import __version__
 
     counts = data.counts()
@@ -249,9 +260,10 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
         if old not in figures:
             old.unlink()
     markdown = out / "report.md"
-    atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, header, out).encode("utf-8"))
+    atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, published, header, out).encode("utf-8"))
     html = _template().render(
         store=str(store.root), header=header, definitions=DEFINITIONS, sections=sections, visuals=visuals,
+        published=published, published_title=PUBLISHED_TITLE,
         conventions=data.conventions_table(), protocols=data.protocol_tables(),
         models=data.models_table() if data.models else None, environment=data.environment_table(),
         superseded=data.superseded,

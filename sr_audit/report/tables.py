@@ -3,8 +3,8 @@ best/worst cells, conventions, protocols, environments.
 
 Definitions (repeated in the reports)
 -------------------------------------
-A **group** is every cell that shares eval set, protocol, scale, model name, seed and recipe; its
-train x eval matrices have train specs as rows and eval specs as columns. For a metric M and the
+A **group** is every cell that shares eval set, protocol, scale, network space (Y or RGB), model
+name, seed and recipe; its train x eval matrices have train specs as rows and eval specs as columns. For a metric M and the
 cell (T, E) of train spec T and eval spec E:
 
 * **absolute**: M(T, E), the mean over the eval set's images;
@@ -12,14 +12,20 @@ cell (T, E) of train spec T and eval spec E:
   is the column's eval spec E (the model trained on E's own degradation); a column whose eval spec
   was not trained has no reference and shows nothing;
 * **vs bicubic**: M(T, E) - M(bicubic, E), where bicubic is the ``bicubic`` cell of E with the same
-  eval set, protocol and scale: the LR image upscaled by E's own bicubic, i.e. the network's input.
+  eval set, protocol, scale and network space: the LR image (its Y plane, or its RGB channels)
+  upscaled by E's own bicubic, i.e. the network's input.
 
 When a group exists for several seeds, one more group stands for all of them: each view is computed
 per seed, then its mean and standard deviation (ddof 1) over seeds are shown, so a difference can
 be read against seed-to-seed noise.
 
 The authors' released weights (``official`` cells of the same eval set, protocol, scale and model
-name) are extra rows under the train specs, treated like any row.
+name; Y models) are extra rows under the train specs of Y groups, treated like any row.
+
+**Published vs measured** (:meth:`ReportData.published`): every figure a recipe's source reports
+(:class:`sr_audit.published.ReportedFigure`, carried in the cells' recipe dicts) beside the matched
+cells (train spec = eval spec) of that recipe on the same eval set (name, case ignored) and scale,
+in the figure's metric space; Δ = measured − reported.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sr_audit.published import ReportedFigure
 from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, canonical_json, dict_label
 
 #: What each metric column is, as reports label it.
@@ -136,10 +143,11 @@ class Group:
     seed: int | None
     recipe: str | None
     seeds: tuple[int, ...] = ()
+    space: str = "y"
 
     @property
     def label(self) -> str:
-        parts = [self.eval_set, f"×{self.scale}", f"SRCNN {self.model}"]
+        parts = [self.eval_set, f"×{self.scale}", f"SRCNN {self.model}" + (" RGB" if self.space == "rgb" else "")]
         parts += [f"seed {self.seed}"] if self.seed is not None else []
         parts += [f"seeds {', '.join(map(str, self.seeds))} (mean ± std)"] if self.seeds else []
         parts += [f"recipe {self.recipe}"] if self.recipe is not None else []
@@ -148,7 +156,8 @@ class Group:
     @property
     def slug(self) -> str:
         seed = f"seeds{'_'.join(map(str, self.seeds))}" if self.seeds else f"seed{self.seed}"
-        text = f"{self.eval_set}-x{self.scale}-{self.model}-{seed}-{self.recipe}-{self.protocol}"
+        space = "-rgb" if self.space == "rgb" else ""
+        text = f"{self.eval_set}-x{self.scale}-{self.model}{space}-{seed}-{self.recipe}-{self.protocol}"
         return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
@@ -235,6 +244,21 @@ class Cell:
         return self.record.means[metric]
 
 
+@dataclass(frozen=True)
+class PublishedComparison:
+    """The "published vs measured" table and the sources its ``[n]`` marks refer to (``sources[n - 1]``)."""
+
+    table: TextTable
+    sources: tuple[str, ...]
+
+
+#: Columns of the published-vs-measured table.
+PUBLISHED_COLUMNS: tuple[str, ...] = (
+    "recipe", "data set", "scale", "space", "reported PSNR", "reported SSIM", "matched cell (train = eval spec)",
+    "seed", "protocol", "measured PSNR", "measured SSIM", "Δ PSNR", "reported bicubic", "measured bicubic", "source",
+)
+
+
 @dataclass
 class ReportData:
     """All report content, built by :func:`build` from a store's records."""
@@ -246,10 +270,13 @@ class ReportData:
 
     # ---- lookups
 
-    def baseline(self, eval_set: str, protocol: str, scale: int, eval_spec: str) -> Cell | None:
+    def baseline(self, eval_set: str, protocol: str, scale: int, eval_spec: str, space: str) -> Cell | None:
+        """The bicubic cell of ``eval_spec`` in network space ``space`` (None when not stored)."""
         for c in self.cells:
             r = c.record
-            if r.kind == "bicubic" and (r.eval_set, c.protocol, r.scale, r.eval_spec) == (eval_set, protocol, scale, eval_spec):
+            if r.kind == "bicubic" and (r.eval_set, c.protocol, r.scale, r.eval_spec, r.space) == (
+                eval_set, protocol, scale, eval_spec, space
+            ):
                 return c
         return None
 
@@ -260,16 +287,19 @@ class ReportData:
         for c in self.cells:
             q = c.record
             if (q.kind == "trained" and q.train_spec == r.eval_spec == q.eval_spec and c.protocol == cell.protocol
-                    and c.recipe == cell.recipe and (q.eval_set, q.scale, q.model, q.seed) == (r.eval_set, r.scale, r.model, r.seed)):
+                    and c.recipe == cell.recipe
+                    and (q.eval_set, q.scale, q.space, q.model, q.seed) == (r.eval_set, r.scale, r.space, r.model, r.seed)):
                 return c
         return None
 
     def members(self, group: Group) -> list[Cell]:
-        """The group's trained cells and the official cells of its eval set, protocol, scale and model."""
+        """The group's trained cells and the official cells of its eval set, protocol, scale, space and model."""
         out = []
         for c in self.cells:
             r = c.record
-            if (r.eval_set, c.protocol, r.scale, r.model) != (group.eval_set, group.protocol, group.scale, group.model):
+            if (r.eval_set, c.protocol, r.scale, r.space, r.model) != (
+                group.eval_set, group.protocol, group.scale, group.space, group.model
+            ):
                 continue
             if r.kind == "official" or (r.kind == "trained" and (r.seed, c.recipe) == (group.seed, group.recipe)):
                 out.append(c)
@@ -288,8 +318,8 @@ class ReportData:
         for c in members:
             absolute.loc[c.row, c.record.eval_spec] = c.mean(metric)
         matched = pd.Series({e: absolute.loc[e, e] if e in absolute.index else np.nan for e in cols}, dtype=float)
-        bicubic = pd.Series({e: (b.mean(metric) if (b := self.baseline(group.eval_set, group.protocol, group.scale, e))
-                                 else np.nan) for e in cols}, dtype=float)
+        bicubic = pd.Series({e: (b.mean(metric) if (b := self.baseline(group.eval_set, group.protocol, group.scale, e,
+                                                                        group.space)) else np.nan) for e in cols}, dtype=float)
         return Matrix(metric=metric, absolute=absolute, vs_matched=absolute - matched, vs_bicubic=absolute - bicubic,
                       bicubic=bicubic, n_trained_rows=len({c.row for c in trained}))
 
@@ -310,7 +340,7 @@ class ReportData:
         """Rows: every cell of the group and the baselines of its eval specs; columns: images, mean."""
         members = self.members(group)
         evals = sorted({c.record.eval_spec for c in members})
-        baselines = [b for e in evals if (b := self.baseline(group.eval_set, group.protocol, group.scale, e))]
+        baselines = [b for e in evals if (b := self.baseline(group.eval_set, group.protocol, group.scale, e, group.space))]
         order = {label: i for i, label in enumerate(self.matrix(group, metric).absolute.index)}
         cells = sorted(members, key=lambda c: (order[c.row], c.record.eval_spec)) + baselines
         images = sorted({im.name for c in cells for im in c.record.images})
@@ -327,7 +357,7 @@ class ReportData:
         out = []
         for c in self.cells:
             r = c.record
-            if r.kind == "trained" and (b := self.baseline(r.eval_set, c.protocol, r.scale, r.eval_spec)):
+            if r.kind == "trained" and (b := self.baseline(r.eval_set, c.protocol, r.scale, r.eval_spec, r.space)):
                 out.append((c, c.mean("psnr_y") - b.mean("psnr_y")))
         return sorted(out, key=lambda pair: -pair[1])
 
@@ -387,6 +417,45 @@ class ReportData:
                                   "final loss", "device", "key"), rows=tuple(rows),
                          numeric=(False,) * 7 + (True, True, False, False))
 
+    def published(self) -> PublishedComparison | None:
+        """Each figure reported by the recipe of a trained cell, beside the matched cells of that
+        recipe that measure it (module notes); a figure nobody measured gets one row saying so.
+        None when no recipe in the store reports a figure."""
+        figures: dict[str, list[ReportedFigure]] = {}
+        for c in self.cells:
+            if c.record.kind == "trained" and c.recipe is not None and c.recipe not in figures:
+                figures[c.recipe] = [ReportedFigure(**dict(f)) for f in (c.record.recipe or {}).get("reported", ())]
+        sources: list[str] = []
+        rows, classes = [], []
+        for recipe, reported in sorted(figures.items()):
+            for f in reported:
+                if f.source not in sources:
+                    sources.append(f.source)
+                head = (recipe, f.dataset, f"×{f.scale}", f.space.upper(), fmt("psnr", f.psnr),
+                        "–" if f.ssim is None else fmt("ssim", f.ssim))
+                tail = ("–" if f.bicubic_psnr is None else fmt("psnr", f.bicubic_psnr),)
+                mark = f"[{sources.index(f.source) + 1}]"
+                matched = sorted((c for c in self.cells if c.record.kind == "trained" and c.recipe == recipe
+                                  and c.record.train_spec == c.record.eval_spec and f.matches(c.record.eval_set, c.record.scale)),
+                                 key=lambda c: (c.record.eval_spec, c.record.seed or 0, c.protocol))
+                if not matched:
+                    rows.append((*head, "not measured in this store", "–", "–", "–", "–", "–", *tail, "–", mark))
+                    classes.append(("",) * 6 + ("na",) * 6 + ("", "na", ""))
+                for c in matched:
+                    r = c.record
+                    ours = c.mean(f"psnr_{f.space}")
+                    bicubic = self.baseline(r.eval_set, c.protocol, r.scale, r.eval_spec, r.space)
+                    delta = ours - f.psnr
+                    rows.append((*head, r.eval_spec, str(r.seed), c.protocol, fmt("psnr", ours),
+                                 fmt("ssim", c.mean(f"ssim_{f.space}")), fmt("psnr", delta, signed=True), *tail,
+                                 "–" if bicubic is None else fmt("psnr", bicubic.mean(f"psnr_{f.space}")), mark))
+                    classes.append(("",) * 11 + ("pos" if delta > 0 else "neg" if delta < 0 else "",) + ("",) * 3)
+        if not rows:
+            return None
+        table = TextTable(columns=PUBLISHED_COLUMNS, rows=tuple(rows), classes=tuple(classes),
+                          numeric=(False, False, False, False, True, True, False, True, False, True, True, True, True, True, False))
+        return PublishedComparison(table=table, sources=tuple(sources))
+
     def counts(self) -> dict[str, int]:
         return {kind: sum(c.record.kind == kind for c in self.cells) for kind in CELL_KINDS}
 
@@ -423,25 +492,27 @@ def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportD
     superseded = []
     for c in sorted(wrapped, key=lambda c: c.record.environment.date, reverse=True):
         r = c.record
-        spot = (r.kind, r.eval_set, c.protocol, r.scale, r.model, r.seed, c.recipe, c.row, r.eval_spec)
+        spot = (r.kind, r.eval_set, c.protocol, r.scale, r.space, r.model, r.seed, c.recipe, c.row, r.eval_spec)
         if spot in place:
             superseded.append(c)
         else:
             place[spot] = c
     hidden = {id(c) for c in superseded}
     kept = [c for c in wrapped if id(c) not in hidden]
-    groups = {Group(c.record.eval_set, c.protocol, c.record.scale, c.record.model, c.record.seed, c.recipe)
-              for c in kept if c.record.kind == "trained"}
+    groups = {Group(c.record.eval_set, c.protocol, c.record.scale, c.record.model, c.record.seed, c.recipe,
+                    space=c.record.space) for c in kept if c.record.kind == "trained"}
     for c in kept:  # official weights with no trained group of their model get a group of their own
         r = c.record
-        if r.kind == "official" and not any((g.eval_set, g.protocol, g.scale, g.model) == (r.eval_set, c.protocol, r.scale, r.model)
-                                            for g in groups):
-            groups.add(Group(r.eval_set, c.protocol, r.scale, r.model, None, None))
+        if r.kind == "official" and not any(
+            (g.eval_set, g.protocol, g.scale, g.space, g.model) == (r.eval_set, c.protocol, r.scale, r.space, r.model)
+            for g in groups
+        ):
+            groups.add(Group(r.eval_set, c.protocol, r.scale, r.model, None, None, space=r.space))
     families: dict[Group, set[int]] = {}
     for g in groups:
         if g.seed is not None:
             families.setdefault(dataclasses.replace(g, seed=None), set()).add(g.seed)
     groups |= {dataclasses.replace(g, seeds=tuple(sorted(seeds))) for g, seeds in families.items() if len(seeds) > 1}
-    ordered = sorted(groups, key=lambda g: (g.eval_set, g.protocol, g.scale, g.model, g.recipe or "", not g.seeds,
+    ordered = sorted(groups, key=lambda g: (g.eval_set, g.protocol, g.scale, g.space, g.model, g.recipe or "", not g.seeds,
                                             g.seed is None, g.seed or 0))
     return ReportData(cells=kept, models=list(models), groups=ordered, superseded=superseded)
