@@ -24,7 +24,10 @@ written atomically (temporary file, then rename), so a crashed writer leaves no 
 key; a file that still fails to load or does not hold the expected record (disk corruption, a
 truncated copy) is rebuilt and overwritten, with a warning.
 
-The cache folder is ``$SR_AUDIT_CACHE`` when set, else ``~/.cache/sr-audit``.
+The cache folder is ``$SR_AUDIT_CACHE`` when set, else ``~/.cache/sr-audit``. Random-crop
+recipes keep their degraded images in the same folder, under keys whose ``patch`` entry holds their
+:class:`~sr_audit.crops.RandomCrops` (:func:`cache_path`, :func:`load_cached_tensors`,
+:func:`save_cached_tensors`).
 """
 from __future__ import annotations
 

@@ -136,7 +136,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
         help="train SRCNN on images degraded by one backend spec",
-        description="Train SRCNN on images degraded (down then up) by a backend spec; checkpoints and the final model go to --out.",
+        description="Train SRCNN on images degraded (down then up) by a backend spec, or by the recipe's own pipeline; "
+                    "the network sees Y or RGB as the recipe says. Checkpoints and the final model go to --out; the final "
+                    "scores are printed beside the figures the recipe's source reports for the same eval set and scale.",
     )
     p.add_argument("--backend", default=None, metavar="SPEC",
                    help="degradation DOWN[/UP], e.g. matlab, pil, 'cv2:area/cv2' (default: the recipe's pipeline)")
@@ -146,7 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="training images: a folder or T91/Set5/Set14; default: the recipe's, else the embedded training split")
     p.add_argument("--data-root", default=None, metavar="DIR", help="where T91/Set5/Set14 live (default $SR_AUDIT_DATA or ../shared/datasets)")
     p.add_argument("--eval-data", default=EVAL_AUTO, metavar="SET", help="scored at each checkpoint: 'auto' (Set5 if found, else the embedded eval split), 'none', a folder or a set name")
-    p.add_argument("--protocol", default="matlab", help="metric protocol of those scores (Y PSNR); default matlab")
+    p.add_argument("--protocol", default="matlab",
+                   help="metric protocol of those scores (PSNR in the recipe's space; Y and RGB at the end); default matlab")
     p.add_argument("--recipe", default="fast",
                    help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default fast)")
     p.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch order (default 0)")
