@@ -55,13 +55,14 @@ EMBEDDED_TRAIN: dict[str, str] = {
     "coffee": "RGB 400x600, cup of coffee",
     "rocket": "RGB 427x640, rocket on its launch pad",
     "hubble_deep_field": "RGB 872x1000, galaxies (NASA)",
+    "immunohistochemistry": "RGB 512x512, stained tissue (microscopy)",
 }
 
 #: Embedded evaluation images: ``skimage.data`` function name -> description.
 EMBEDDED_EVAL: dict[str, str] = {
     "chelsea": "RGB 300x451, cat",
-    "immunohistochemistry": "RGB 512x512, stained tissue (microscopy)",
     "camera": "grayscale 512x512, cameraman (exercises the grayscale rule)",
+    "coins": "grayscale 303x384, Greek coins (Pergamon Museum)",
 }
 
 #: Names of the embedded splits.

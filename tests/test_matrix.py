@@ -311,3 +311,29 @@ def test_two_processes_on_one_store_share_the_work(tiny_data: dict[str, Path], t
     assert sum(computed) == 6 and sum(trained) == 2, "each cell and model computed exactly once"
     store = Store(out)
     assert len(store.cell_records()) == 6 and len(store.model_records()) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# The main job's promise
+
+
+@pytest.mark.slow
+def test_quick_recipe_on_embedded_data_beats_bicubic_on_the_diagonal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`sr-audit matrix` with its defaults (embedded data, x3, quick recipe) on two of the seven
+    backends: tf:bicubic-aa, the smallest matched gain of the full default run (+0.20 dB on the
+    machine of benchmarks/README.md), and pil. Every matched cell must beat its bicubic baseline."""
+    store = tmp_path / "store"
+    no_weights = str(tmp_path)  # a data root without the authors' weights: no authors' row
+    assert main_from_args(["matrix", "--train", "tf,pil", "--eval", "tf,pil", "--data-root", no_weights,
+                           "--out", str(store), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "recipe quick" in out and "matched cells minus (bicubic): min +" in out
+    result = Store(store)
+    rerun = run_matrix(MatrixPlan.from_options(train="tf,pil", eval="tf,pil", data_root=no_weights), store,
+                       progress=False, report=False)
+    assert rerun.computed == 0, "the CLI run stored every cell"
+    [(_, table)] = rerun.tables
+    gains = diagonal_gains(table)
+    assert set(gains) == {"tf:bicubic-aa", "pil:bicubic+aa"}
+    assert all(gain > 0.05 for gain in gains.values()), gains
+    assert len(result.cell_records()) == 2 * 2 + 2 and (store / "report.html").is_file()

@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import math
 
+import torch
+
 from sr_audit.datasets import DATA_ENV
 from sr_audit.device import DEVICE_NAMES
+from sr_audit.errors import SpecError
 from sr_audit.matrix import ALL_SPECS, BICUBIC_ROW, EXECUTORS, MatrixPlan, MatrixResult, diagonal_gains, run_matrix
 from sr_audit.matrix.plan import DEFAULT_CHECKPOINT_MINUTES, DEFAULT_CROP_SIZE, DEFAULT_RECIPE
 from sr_audit.protocol import PROTOCOLS
@@ -60,6 +63,10 @@ def format_result(result: MatrixResult) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        if args.threads < 1:
+            raise SpecError(f"--threads must be a positive integer, got {args.threads}")
+        torch.set_num_threads(args.threads)
     plan = MatrixPlan.from_options(
         train=args.train, eval=args.eval, scales=args.scales, model=args.model, seeds=args.seeds, data=args.data,
         eval_data=args.eval_data, data_root=args.data_root, recipe=args.recipe, budget=_budget(args),
@@ -106,6 +113,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"write a training checkpoint every M minutes of training (default {DEFAULT_CHECKPOINT_MINUTES})")
     p.add_argument("--crop-size", type=int, default=DEFAULT_CROP_SIZE, metavar="PX",
                    help=f"side of the crops kept per cell for the report (default {DEFAULT_CROP_SIZE})")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the local executor (default: torch's choice)")
     p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)

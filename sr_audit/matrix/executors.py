@@ -15,8 +15,8 @@ waited for.
     One Ray task per job (``pip install 'sr-audit[ray]'``). Without an address a local Ray
     instance is started (and shut down at the end); with ``--address`` the run joins that cluster,
     whose workers must all see the store folder at the same path on a file system with POSIX locks
-    (a local disk, or NFS with a lock daemon), and the data. A task asks for one GPU when the
-    cluster has GPUs, else one CPU, and sets torch's thread count to the CPUs Ray gave it. Each Ray
+    (a local disk, or NFS with a lock daemon), and the data. A task asks for one CPU, plus one GPU
+    when the cluster has GPUs, and sets torch's thread count to the CPUs Ray gave it. Each Ray
     worker process keeps its prepared evaluation inputs between tasks.
 """
 from __future__ import annotations
@@ -197,12 +197,16 @@ def run_ray(workload: Workload, *, address: str | None = None, progress: Progres
     ray = import_ray()
     started = False
     if not ray.is_initialized():
-        status("starting Ray" if address is None else f"connecting to Ray at {address}")
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        if address is None:
+            status("starting a local Ray instance")
+            ray.init(include_dashboard=False, log_to_driver=False)
+        else:
+            status(f"connecting to Ray at {address}")
+            ray.init(address=address, log_to_driver=False)
         started = True
     try:
         gpus = ray.cluster_resources().get("GPU", 0)
-        task = ray.remote(num_cpus=0 if gpus else 1, num_gpus=1 if gpus else 0, max_retries=0)(_ray_task)
+        task = ray.remote(num_cpus=1, num_gpus=1 if gpus else 0, max_retries=0)(_ray_task)
         shared = ray.put(workload)
         pending = {task.remote(shared, job, False): job for job in workload.jobs}
         status(f"{len(pending)} Ray tasks submitted")
