@@ -9,6 +9,9 @@ is a :class:`Backend` instance, e.g. in the plugin's ``pyproject.toml``::
     mylib = "mylib_sr.backend:BACKEND"
 
 A plugin cannot replace a built-in name (it is ignored with a warning).
+
+Which backends can run here, and spec lists (``all`` or ``pil,cv2:area``) chosen from them:
+:mod:`sr_audit.backends.selection`.
 """
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from sr_audit import backends
+from sr_audit.backends.selection import BackendStatus
 from sr_audit.colour import rgb_to_y
 from sr_audit.conventions import ResizeSpec
-from sr_audit.errors import BackendUnavailableError, ImageError, SpecError, SrAuditError
+from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import list_images, read_image, write_bytes_atomic
 from sr_audit.metrics import psnr
 from sr_audit.resize import resize
@@ -42,73 +44,6 @@ IDENTICAL = "identical"
 
 #: PSNR channels reported, in table order.
 CHANNELS: tuple[str, ...] = ("y", "rgb")
-
-
-@dataclass(frozen=True)
-class BackendStatus:
-    """A registered backend and whether it can run here.
-
-    Attributes
-    ----------
-    name : str
-        Registered name.
-    default_spec : str or None
-        Canonical default spec (e.g. ``pil:bicubic+aa``); None when the backend cannot be loaded.
-    reason : str or None
-        Why it cannot run (with the fix), None when it is available.
-    """
-
-    name: str
-    default_spec: str | None
-    reason: str | None
-
-
-def backend_status() -> list[BackendStatus]:
-    """Every registered backend, in registry order, with its availability."""
-    found: list[BackendStatus] = []
-    for name in backends.names():
-        try:
-            backend = backends.get_backend(name)
-            spec = str(backend.resolve(ResizeSpec(name)))
-        except (ImportError, SrAuditError) as exc:
-            found.append(BackendStatus(name, None, f"backend module cannot be loaded: {exc}"))
-            continue
-        found.append(BackendStatus(name, spec, backend.unavailable_reason()))
-    return found
-
-
-def select_specs(request: str) -> tuple[list[str], list[BackendStatus]]:
-    """Turn ``"all"`` or ``"SPEC,SPEC,..."`` into canonical spec strings, plus the skipped backends.
-
-    ``"all"`` takes every available backend's default spec and returns the unavailable ones as
-    skipped. Named specs must all be available: an unknown or unavailable one is an error, since
-    the user asked for it.
-    """
-    if request.strip().lower() == "all":
-        statuses = backend_status()
-        chosen = [s.default_spec for s in statuses if s.reason is None and s.default_spec is not None]
-        return chosen, [s for s in statuses if s.reason is not None]
-    specs: list[str] = []
-    for text in (t.strip() for t in request.split(",")):
-        if not text:
-            raise SpecError(f"empty spec in --backends {request!r}; separate specs with single commas")
-        specs.append(str(resolve_available(text)))
-    if len(set(specs)) != len(specs):
-        raise SpecError(f"--backends {request!r} names the same spec twice; name each once")
-    return specs, []
-
-
-def resolve_available(text: str) -> ResizeSpec:
-    """Resolve a spec string whose backend is registered and available; errors list the available ones."""
-    parsed = ResizeSpec.parse(text)
-    statuses = {s.name: s for s in backend_status()}
-    available = ", ".join(name for name, s in statuses.items() if s.reason is None) or "none"
-    if parsed.backend not in statuses:
-        raise SpecError(f"unknown backend {parsed.backend!r}; available backends: {available}")
-    reason = statuses[parsed.backend].reason
-    if reason is not None:
-        raise BackendUnavailableError(f"backend {parsed.backend!r} cannot run: {reason}; available backends: {available}")
-    return backends.resolve(parsed)
 
 
 def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
@@ -204,9 +139,9 @@ def mean_psnr(values: pd.Series) -> float:
 def compare_backends(
     data: str | os.PathLike[str],
     scale: int,
-    specs: list[str],
+    specs: Sequence[str | ResizeSpec],
     *,
-    skipped: list[BackendStatus] | None = None,
+    skipped: Sequence[BackendStatus] = (),
     shave: int | None = None,
     progress: bool = True,
 ) -> Comparison:
@@ -218,10 +153,10 @@ def compare_backends(
         An image file or a folder of them (8-bit RGB or grayscale).
     scale : int
         Integer downscaling factor, at least 2.
-    specs : list of str
-        Backend specs, at least two, different once resolved (see :func:`select_specs`); results
-        are labelled with their canonical form.
-    skipped : list of BackendStatus, optional
+    specs : sequence of str or ResizeSpec
+        Backend specs, at least two, different once resolved (see
+        :func:`sr_audit.backends.selection.select_specs`); results are labelled with their canonical form.
+    skipped : sequence of BackendStatus, optional
         Backends left out, carried into the result for reporting.
     shave : int, optional
         Pixels shaved on every side before the round-trip PSNR; default ``scale``.
@@ -236,9 +171,9 @@ def compare_backends(
 
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
         raise SpecError(f"scale must be an integer of at least 2, got {scale!r}")
-    specs = [str(backends.resolve(spec)) for spec in specs]
-    if len(set(specs)) < 2 or len(set(specs)) != len(specs):
-        raise SpecError(f"comparing needs at least two different backend specs, got: {', '.join(specs) or 'none'}")
+    labels = [str(backends.resolve(spec)) for spec in specs]
+    if len(set(labels)) < 2 or len(set(labels)) != len(labels):
+        raise SpecError(f"comparing needs at least two different backend specs, got: {', '.join(labels) or 'none'}")
     shave = int(scale) if shave is None else shave
     if shave < 0:
         raise SpecError(f"shave must be 0 or more pixels, got {shave}")
@@ -253,15 +188,15 @@ def compare_backends(
         if min(hr.shape[:2]) <= 2 * shave:
             raise ImageError(f"{path}: {hr.shape[0]}x{hr.shape[1]} is too small to shave {shave} pixels per side")
         lr_size = (hr.shape[0] // scale, hr.shape[1] // scale)
-        low = {spec: resize(hr, spec, size=lr_size) for spec in specs}
-        for a, b in itertools.combinations(specs, 2):
+        low = {spec: resize(hr, spec, size=lr_size) for spec in labels}
+        for a, b in itertools.combinations(labels, 2):
             pair_rows.append({"image": path.name, "a": a, "b": b, **_psnr_pair(low[a], low[b])})
-        for spec in specs:
+        for spec in labels:
             up = resize(low[spec], spec, size=hr.shape[:2])
             trip_rows.append({"image": path.name, "spec": spec, **_psnr_pair(_shaved(hr, shave), _shaved(up, shave))})
     return Comparison(
-        specs=list(specs),
-        skipped=list(skipped or []),
+        specs=labels,
+        skipped=list(skipped),
         scale=int(scale),
         shave=shave,
         pairs=pd.DataFrame(pair_rows, columns=["image", "a", "b", *CHANNELS]),

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sr_audit import backends
+from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import SpecError
 from sr_audit.image_io import write_bytes_atomic
 from sr_audit.resize import conventions_of, parse_scale, resize
@@ -137,13 +138,13 @@ def _sample(spec: str, n_in: int, n_out: int, positions: np.ndarray, half: float
     return np.array(ordered), np.array([np.mean(samples[o]) for o in ordered])
 
 
-def impulse_response(spec: str, scale: str | float) -> ImpulseResponse:
+def impulse_response(spec: str | ResizeSpec, scale: str | float) -> ImpulseResponse:
     """Measure the effective kernel of ``spec`` at ``scale`` (see the module docstring).
 
     Parameters
     ----------
-    spec : str
-        A spec string, e.g. ``"cv2:bicubic"``; the result carries its canonical form.
+    spec : str or ResizeSpec
+        A spec, e.g. ``"cv2:bicubic"``; the result carries its canonical form.
     scale : str or float
         Output / input, a ratio of integers up to 1000, e.g. ``"1/3"`` or ``2``.
     """

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from sr_audit import backends
+from sr_audit.backends.selection import backend_status
 from sr_audit.cli.main import main_from_args
-from sr_audit.compare import backend_status
 from sr_audit.image_io import from_unit_float, im2double, read_image, write_image
 from sr_audit.resize import resize
 
@@ -233,7 +233,7 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         ("good", ["--backend", "pil"], "one of the arguments --scale --size is required"),
         ("good", ["--backend", "pil", "--size", "3x0"], "--size '3x0' is not HEIGHTxWIDTH"),
         ("good", ["--backend", "pil", "--size", "big"], "--size 'big' is not HEIGHTxWIDTH"),
-        ("good", ["--backend", "nosuchlib", "--scale", "2"], "unknown backend 'nosuchlib'; available backends: pil"),
+        ("good", ["--backend", "nosuchlib", "--scale", "2"], "--backend: unknown backend 'nosuchlib'; available backends: pil"),
         ("good", ["--backend", "pil:mitchellcubic", "--scale", "2"], "has no kernel 'mitchellcubic'"),
         ("good", ["--backend", "pil", "--scale", "1/100"], "use a larger scale"),
         ("rgba", ["--backend", "pil", "--scale", "2"], "alpha channel (mode RGBA); convert it to RGB"),

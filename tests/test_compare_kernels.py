@@ -11,19 +11,11 @@ import pytest
 from PIL import Image
 
 from sr_audit import backends
+from sr_audit.backends.selection import backend_status, select_specs
 from sr_audit.cli.main import main_from_args
 from sr_audit.colour import rgb_to_y
-from sr_audit.compare import (
-    IDENTICAL,
-    backend_status,
-    compare_backends,
-    mean_psnr,
-    modcrop,
-    plot_pair_heatmap,
-    report_markdown,
-    select_specs,
-)
-from sr_audit.errors import BackendUnavailableError, ImageError, SpecError
+from sr_audit.compare import IDENTICAL, compare_backends, mean_psnr, modcrop, plot_pair_heatmap, report_markdown
+from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import write_image
 from sr_audit.kernels import impulse_response, scale_fraction, summary_table
 from sr_audit.metrics import psnr
@@ -54,32 +46,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main_from_args(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-# ----------------------------------------------------------------------------- backend selection
-
-
-def test_all_selects_available_defaults_and_skips_the_rest_with_reasons() -> None:
-    specs, skipped = select_specs("all")
-    statuses = backend_status()
-    assert [s.name for s in statuses] == backends.names()
-    assert "pil:bicubic+aa" in specs
-    assert len(specs) + len(skipped) == len(statuses)
-    assert all(s.reason for s in skipped)
-
-
-def test_named_specs_resolve_and_errors_list_available() -> None:
-    assert select_specs("pil, pil:bilinear") == (["pil:bicubic+aa", "pil:bilinear+aa"], [])
-    with pytest.raises(SpecError, match="unknown backend 'nosuch'; available backends: .*pil"):
-        select_specs("pil,nosuch")
-    with pytest.raises(SpecError, match="same spec twice"):
-        select_specs("pil,pil:bicubic")
-    with pytest.raises(SpecError, match="empty spec"):
-        select_specs("pil,,pil:box")
-    unavailable = [s for s in backend_status() if s.reason is not None]
-    if unavailable:
-        with pytest.raises(BackendUnavailableError, match=unavailable[0].name):
-            select_specs(f"pil,{unavailable[0].name}")
 
 
 def test_modcrop() -> None:
@@ -139,11 +105,12 @@ def test_mean_psnr() -> None:
 
 
 def test_compare_every_available_backend_on_rgb_and_gray(hr_folder: Path) -> None:
-    specs, skipped = select_specs("all")
-    if len(specs) < 2:
-        pytest.skip(f"fewer than two backends available; skipped: {[s.name for s in skipped]}")
-    result = compare_backends(hr_folder, 3, specs, skipped=skipped, progress=False)
-    n = len(specs)
+    selection = select_specs("all")
+    if len(selection.specs) < 2:
+        pytest.skip(f"fewer than two backends available; skipped: {[s.name for s in selection.skipped]}")
+    result = compare_backends(hr_folder, 3, selection.specs, skipped=selection.skipped, progress=False)
+    assert result.specs == [str(s) for s in selection.specs]
+    n = len(selection.specs)
     assert len(result.pairs) == 3 * n * (n - 1) // 2 and len(result.roundtrip) == 3 * n
     assert (result.roundtrip_summary()["y"] > 20).all()
 
@@ -184,7 +151,10 @@ def test_compare_cli_writes_tables_and_heatmap(hr_folder: Path, tmp_path: Path, 
     [
         (["--scale", "1"], "scale must be an integer of at least 2"),
         (["--scale", "x3"], "invalid int value"),
-        (["--scale", "3", "--backends", "pil,nosuch"], "unknown backend 'nosuch'"),
+        (["--scale", "3", "--backends", "pil,nosuch"], "--backends: unknown backend 'nosuch'; available backends: pil"),
+        (["--scale", "3", "--backends", "pil,,pil:box"], "--backends 'pil,,pil:box' has an empty item"),
+        # duplicates after resolution are dropped, which leaves compare one spec
+        (["--scale", "3", "--backends", "pil,pil:bicubic"], "at least two different backend specs, got: pil:bicubic+aa"),
     ],
 )
 def test_compare_cli_errors(hr_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],

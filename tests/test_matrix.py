@@ -28,7 +28,7 @@ from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import BackendUnavailableError, SpecError
 from sr_audit.evaluate import evaluate
-from sr_audit.matrix import BICUBIC_ROW, MatrixPlan, diagonal_gains, run_matrix, select_specs
+from sr_audit.matrix import BICUBIC_ROW, MatrixPlan, diagonal_gains, run_matrix
 from sr_audit.matrix.executors import ExecutorUnavailableError, import_ray, run_local
 from sr_audit.matrix.plan import load_recipe, parse_int_list
 from sr_audit.matrix.work import WORK_DIR, build_workload, crop_corner
@@ -86,26 +86,18 @@ def cell_metrics(store: Store) -> dict[str, list[tuple[str, float, float, float,
 # The plan
 
 
-def test_all_lists_available_backends_and_skips_the_others_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    everything = select_specs("all")
-    assert [s.backend for s in everything.specs] == backends.names()
-    assert all(str(s) == str(backends.resolve(s.backend)) for s in everything.specs)
+def test_plan_keeps_the_backends_all_skipped_and_names_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
     original = Backend.unavailable_reason
     monkeypatch.setattr(Backend, "unavailable_reason",
                         lambda self: "TensorFlow is not installed" if self.name == "tf" else original(self))
-    chosen = select_specs("ALL")
-    assert "tf" not in [s.backend for s in chosen.specs]
-    assert chosen.skipped == (("tf", "TensorFlow is not installed"),)
-    with pytest.raises(BackendUnavailableError, match="tf"):
-        select_specs("pil,tf")
+    plan = MatrixPlan.from_options(train="all", eval="pil,cv2")
+    assert "tf" not in [s.backend for s in plan.train_specs]
+    assert [(s.name, s.reason) for s in plan.skipped] == [("tf", "TensorFlow is not installed")]
+    with pytest.raises(BackendUnavailableError, match="^--eval: backend 'tf' cannot run"):
+        MatrixPlan.from_options(train="pil", eval="pil,tf")
 
 
-def test_spec_lists_are_canonical_and_errors_name_the_fix() -> None:
-    assert [str(s) for s in select_specs(" pil , cv2:cubic, pil:bicubic+aa ").specs] == ["pil:bicubic+aa", "cv2:bicubic-aa"]
-    with pytest.raises(SpecError, match="registered backends: pil, cv2"):
-        select_specs("pil,nosuchlib")
-    with pytest.raises(SpecError, match="empty item"):
-        select_specs("pil,,cv2")
+def test_int_lists_are_distinct_and_errors_name_the_option() -> None:
     assert parse_int_list("2, 4,2", "--scales", 2) == (2, 4)
     for bad in ("1", "x", ""):
         with pytest.raises(SpecError, match="--scales takes a comma list of integers >= 2"):

@@ -68,8 +68,8 @@ import numpy as np
 import pandas as pd
 
 from sr_audit import backends
+from sr_audit.backends.selection import backend_status
 from sr_audit.colour import Y_DEFINITIONS, rgb_to_y
-from sr_audit.compare import backend_status
 from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
 from sr_audit.errors import DataError, ImageError, SpecError

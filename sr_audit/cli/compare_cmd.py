@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import argparse
 
-from sr_audit.compare import compare_backends, report_markdown, select_specs, write_comparison
+from sr_audit.backends.selection import ALL_SPECS, select_specs
+from sr_audit.compare import compare_backends, report_markdown, write_comparison
 
 
 def _run(args: argparse.Namespace) -> int:
-    specs, skipped = select_specs(args.backends)
-    for status in skipped:
+    selection = select_specs(args.backends, "--backends")
+    for status in selection.skipped:
         print(f"skipped {status.name}: {status.reason}")
-    result = compare_backends(args.data, args.scale, specs, skipped=skipped, shave=args.shave)
+    result = compare_backends(args.data, args.scale, selection.specs, skipped=selection.skipped, shave=args.shave)
     files = write_comparison(result, args.out, args.data)
     print(report_markdown(result, args.data))
     print(f"wrote {files.markdown}")
@@ -32,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", required=True, metavar="DIR", help="folder of HR images (or one image file)")
     p.add_argument("--scale", required=True, type=int, metavar="S", help="integer downscaling factor, e.g. 3")
-    p.add_argument("--backends", default="all", metavar="all|SPEC,SPEC...",
-                   help="'all' (every available backend's default spec; default) or comma-separated specs")
+    p.add_argument("--backends", default=ALL_SPECS, metavar=f"{ALL_SPECS}|SPEC,SPEC...",
+                   help=f"'{ALL_SPECS}' (every available backend's default spec; default) or comma-separated specs")
     p.add_argument("--shave", type=int, default=None, metavar="N",
                    help="pixels shaved per side before the round-trip PSNR (default: the scale)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for compare.md, the CSVs and the heatmap")

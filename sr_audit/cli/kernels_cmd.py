@@ -8,7 +8,8 @@ import argparse
 
 import pandas as pd
 
-from sr_audit.compare import markdown_table, select_specs
+from sr_audit.backends.selection import ALL_SPECS, select_specs
+from sr_audit.compare import markdown_table
 from sr_audit.kernels import impulse_response, scale_fraction, summary_table, write_kernels
 
 
@@ -24,10 +25,10 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     scale = scale_fraction(args.scale)
-    specs, skipped = select_specs(args.backends)
-    for status in skipped:
+    selection = select_specs(args.backends, "--backends")
+    for status in selection.skipped:
         print(f"skipped {status.name}: {status.reason}")
-    responses = [impulse_response(spec, scale) for spec in tqdm(specs, desc="kernels", unit="backend", disable=None)]
+    responses = [impulse_response(spec, scale) for spec in tqdm(selection.specs, desc="kernels", unit="backend", disable=None)]
     files = write_kernels(responses, args.out)
     print(f"Effective kernels at scale {scale} (output/input); offsets in input pixels, gain at the lower "
           "Nyquist frequency (what aliases when shrinking):")
@@ -45,8 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "input-pixel offset, with the magnitude of their frequency response; also writes the samples as CSV.",
     )
     p.add_argument("--scale", required=True, metavar="S", help="output/input, a number or fraction, e.g. 1/3 or 2")
-    p.add_argument("--backends", default="all", metavar="all|SPEC,SPEC...",
-                   help="'all' (every available backend's default spec; default) or comma-separated specs, "
+    p.add_argument("--backends", default=ALL_SPECS, metavar=f"{ALL_SPECS}|SPEC,SPEC...",
+                   help=f"'{ALL_SPECS}' (every available backend's default spec; default) or comma-separated specs, "
                    "e.g. pil,cv2:bicubic,torch:bicubic+aa")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for kernels.png and the CSVs")
     p.set_defaults(func=_run)

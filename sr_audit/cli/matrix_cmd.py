@@ -19,10 +19,11 @@ import math
 
 import torch
 
+from sr_audit.backends.selection import ALL_SPECS
 from sr_audit.datasets import DATA_ENV
 from sr_audit.device import DEVICE_NAMES
 from sr_audit.errors import SpecError
-from sr_audit.matrix import ALL_SPECS, BICUBIC_ROW, EXECUTORS, MatrixPlan, MatrixResult, diagonal_gains, run_matrix
+from sr_audit.matrix import BICUBIC_ROW, EXECUTORS, MatrixPlan, MatrixResult, diagonal_gains, run_matrix
 from sr_audit.matrix.plan import DEFAULT_CHECKPOINT_MINUTES, DEFAULT_CROP_SIZE, DEFAULT_RECIPE
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, recipe_names

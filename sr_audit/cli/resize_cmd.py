@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sr_audit.compare import resolve_available
+from sr_audit.backends.selection import resolve_available
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import from_unit_float, im2double, list_images, read_image, write_array, write_image
@@ -100,7 +100,7 @@ def resize_file(source: Path, target: Path, spec: ResizeSpec, *, scale: str | No
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    spec = resolve_available(args.backend)
+    spec = resolve_available(args.backend, "--backend")
     scale = checked_scale(args.scale) if args.scale is not None else None
     size = parse_size(args.size) if args.size is not None else None
     files = [f for given in args.inputs for f in list_images(given)]

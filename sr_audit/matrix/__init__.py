@@ -7,8 +7,8 @@ evaluates), :mod:`~sr_audit.matrix.executors` (``local`` and ``ray``),
 :mod:`~sr_audit.matrix.runner` (the whole run).
 """
 from sr_audit.matrix.executors import EXECUTORS
-from sr_audit.matrix.plan import ALL_SPECS, MatrixPlan, select_specs
+from sr_audit.matrix.plan import MatrixPlan
 from sr_audit.matrix.runner import MatrixResult, run_matrix
 from sr_audit.matrix.work import BICUBIC_ROW, diagonal_gains
 
-__all__ = ["ALL_SPECS", "BICUBIC_ROW", "EXECUTORS", "MatrixPlan", "MatrixResult", "diagonal_gains", "run_matrix", "select_specs"]
+__all__ = ["BICUBIC_ROW", "EXECUTORS", "MatrixPlan", "MatrixResult", "diagonal_gains", "run_matrix"]

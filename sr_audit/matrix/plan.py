@@ -24,10 +24,11 @@ and no ``--data`` is given), and the eval sets to the standard sets its reported
 Spec lists
 ----------
 ``--train`` and ``--eval`` take a comma list of specs (``pil,cv2:bicubic-aa,matlab``) or
-:data:`ALL_SPECS`: every registered backend's default spec whose library is importable; the
-others are kept in :attr:`MatrixPlan.skipped` with the reason. A spec named explicitly whose
-library is missing is an error. Specs are resolved to their canonical form
-(``pil`` -> ``pil:bicubic+aa``), and duplicates after resolution are dropped.
+``all``, read by :func:`sr_audit.backends.selection.select_specs`: ``all`` takes every registered
+backend's default spec whose library is importable and the others are kept in
+:attr:`MatrixPlan.skipped` with the reason; a spec named explicitly whose library is missing is an
+error. Specs are resolved to their canonical form (``pil`` -> ``pil:bicubic+aa``), and duplicates
+after resolution are dropped.
 """
 from __future__ import annotations
 
@@ -37,14 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sr_audit import backends
+from sr_audit.backends.selection import ALL_SPECS, BackendStatus, select_specs
 from sr_audit.conventions import ResizeSpec
 from sr_audit.datasets import STANDARD_SETS
 from sr_audit.errors import SpecError
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe, load_recipe
-
-#: ``--train`` / ``--eval`` value meaning every available registered backend's default spec.
-ALL_SPECS = "all"
 
 #: The compute path of every degradation of a matrix (see :data:`sr_audit.degradation.COMPUTES`).
 COMPUTE = "float"
@@ -63,73 +62,6 @@ DEFAULT_CROP_IMAGES = 3
 
 #: Training checkpoints of a matrix run are written every this many minutes of training time.
 DEFAULT_CHECKPOINT_MINUTES = 0.5
-
-
-@dataclass(frozen=True)
-class SpecSelection:
-    """Specs chosen from a ``--train`` / ``--eval`` value.
-
-    Attributes
-    ----------
-    specs : tuple of ResizeSpec
-        Resolved, in the order given (the registry's order for ``all``), without duplicates.
-    skipped : tuple of (str, str)
-        ``(backend name, reason)`` of every backend ``all`` left out because it is unavailable.
-    """
-
-    specs: tuple[ResizeSpec, ...]
-    skipped: tuple[tuple[str, str], ...] = ()
-
-
-def select_specs(text: str, option: str = "--train") -> SpecSelection:
-    """Parse a comma list of backend specs, or :data:`ALL_SPECS`.
-
-    Parameters
-    ----------
-    text : str
-        ``"all"`` or e.g. ``"pil,cv2:bicubic-aa,matlab"``.
-    option : str
-        Option name used in error messages.
-
-    Returns
-    -------
-    SpecSelection
-
-    Raises
-    ------
-    SpecError
-        An empty list, or a spec the registry rejects (the message lists the registered backends).
-    BackendUnavailableError
-        A spec named explicitly whose library is not installed (the message has the install hint).
-
-    Examples
-    --------
-    >>> [str(s) for s in select_specs("pil, cv2, pil:bicubic").specs]
-    ['pil:bicubic+aa', 'cv2:bicubic-aa']
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise SpecError(f"{option} needs a comma list of backend specs or '{ALL_SPECS}', got {text!r}")
-    if text.strip().lower() == ALL_SPECS:
-        specs, skipped = [], []
-        for name in backends.names():
-            reason = backends.get_backend(name).unavailable_reason()
-            if reason is None:
-                specs.append(backends.resolve(name))
-            else:
-                skipped.append((name, reason))
-        if not specs:
-            raise SpecError(f"{option} {ALL_SPECS}: no backend is available; " + "; ".join(r for _, r in skipped))
-        return SpecSelection(tuple(specs), tuple(skipped))
-    parts = [p.strip() for p in text.split(",")]
-    if not all(parts):
-        raise SpecError(f"{option} {text!r} has an empty item; write specs separated by single commas, e.g. pil,cv2")
-    specs = []
-    for part in parts:
-        spec = backends.resolve(part)
-        backends.get_backend(spec.backend).require()
-        if spec not in specs:
-            specs.append(spec)
-    return SpecSelection(tuple(specs))
 
 
 def parse_int_list(text: str | Sequence[int], option: str, minimum: int) -> tuple[int, ...]:
@@ -195,7 +127,7 @@ class MatrixPlan:
         up (:func:`sr_audit.datasets.find_data_root`).
     device : str
         ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; resolved where the work runs.
-    skipped : tuple of (str, str)
+    skipped : tuple of BackendStatus
         Backends left out of ``all`` and why (shown to the user, not part of any result).
     crop_size : int
         Side of the crops stored per cell, 8 to 256 pixels.
@@ -217,7 +149,7 @@ class MatrixPlan:
     eval_data: tuple[str, ...] = DEFAULT_EVAL_DATA
     data_root: str | None = None
     device: str = "auto"
-    skipped: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[BackendStatus, ...] = ()
     crop_size: int = DEFAULT_CROP_SIZE
     crop_images: int = DEFAULT_CROP_IMAGES
     checkpoint_every: Budget = field(default_factory=lambda: Budget("minutes", DEFAULT_CHECKPOINT_MINUTES))

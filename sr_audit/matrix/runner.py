@@ -123,7 +123,7 @@ def run_matrix(
         raise SpecError("--address is the address of a Ray cluster; add --executor ray or drop --address")
     start = time.perf_counter()
     say = log or (lambda text: tqdm.write(text, file=sys.stderr))
-    notes = tuple(f"skipped backend {name}: {reason}" for name, reason in plan.skipped)
+    notes = tuple(f"skipped backend {s.name}: {s.reason}" for s in plan.skipped)
     for note in notes:
         say(note)
     store = Store(out, create=True)
