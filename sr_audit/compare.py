@@ -36,6 +36,7 @@ from sr_audit.colour import rgb_to_y
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import list_images, read_image, write_bytes_atomic
+from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import resize
 
@@ -221,15 +222,6 @@ def format_psnr(value: float, identical_images: int = 0, n_images: int = 0) -> s
     return f"{text} ({identical_images}/{n_images} identical)" if identical_images else text
 
 
-def markdown_table(table: pd.DataFrame, index_title: str) -> str:
-    """A GitHub markdown table of string cells, the index as the first column."""
-    header = [index_title, *map(str, table.columns)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
-    for label, row in table.iterrows():
-        lines.append("| " + " | ".join([str(label), *map(str, row.tolist())]) + " |")
-    return "\n".join(lines)
-
-
 def pair_markdown(result: Comparison, channel: str) -> str:
     """The pairwise table of ``channel`` as markdown, formatted cells, ``—`` on the diagonal."""
     matrix = result.pair_matrix(channel)
@@ -245,14 +237,14 @@ def pair_markdown(result: Comparison, channel: str) -> str:
         index=result.specs,
         columns=result.specs,
     )
-    return markdown_table(cells, "PSNR (dB)")
+    return markdown_table(["PSNR (dB)", *cells.columns], cells.itertuples(name=None))
 
 
 def roundtrip_markdown(result: Comparison) -> str:
     """The round-trip table as markdown."""
     summary = result.roundtrip_summary()
     cells = summary.apply(lambda col: col.map(format_psnr)).rename(columns={"y": "Y", "rgb": "RGB"})
-    return markdown_table(cells, "spec (down then up)")
+    return markdown_table(["spec (down then up)", *cells.columns], cells.itertuples(name=None))
 
 
 def report_markdown(result: Comparison, data: str) -> str:

@@ -62,6 +62,7 @@ from sr_audit.datasets import Dataset, find_data_root, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation, modcrop, resample
 from sr_audit.errors import DataError, SpecError
 from sr_audit.infer import infer
+from sr_audit.markdown import markdown_table
 from sr_audit.metrics import quantise_output, score_planes, y_of_rgb
 from sr_audit.model import SRCNN
 from sr_audit.protocol import SPACES, Protocol, SSIMSpec
@@ -586,8 +587,7 @@ def steps_table(result: Explanation) -> pd.DataFrame:
 
 def report_text(result: Explanation) -> str:
     """The explanation as markdown-ish text."""
-    from sr_audit.compare import markdown_table
-
+    steps = steps_table(result)
     lines = [
         f"# explain: {result.start.name} → {result.end.name}",
         "",
@@ -596,7 +596,7 @@ def report_text(result: Explanation) -> str:
         f"order of the walk (factors equal in both setups are skipped): {', '.join(result.order)}. "
         "Each Δ is measured with the factors before it already changed; another order gives other Δs with the same total.",
         "",
-        markdown_table(steps_table(result), "step"),
+        markdown_table(["step", *steps.columns], steps.itertuples(name=None)),
         "",
         "setups:",
     ]

@@ -74,6 +74,7 @@ from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
 from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.image_io import im2double, list_images, read_image
+from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import conventions_of, output_size, resize
 from sr_audit.rounding import quantize
@@ -837,9 +838,8 @@ def compact_labels(methods: Sequence[Method]) -> str:
 
 def report_text(result: Identification) -> str:
     """The identification as markdown-ish text."""
-    from sr_audit.compare import markdown_table
-
     v = result.verdict
+    pairs = pairs_table(result)
     lines = [
         f"# identify: HR {result.hr_dir}, LR {result.lr_dir}",
         "",
@@ -847,7 +847,7 @@ def report_text(result: Identification) -> str:
         f"{result.n_methods} methods (spec x compute path x rounding x channel) screened on pair "
         f"{result.screening_pair} ({result.screening_region}); {len(result.kept)} kept for every pair.",
         "",
-        markdown_table(pairs_table(result), "pair"),
+        markdown_table(["pair", *pairs.columns], pairs.itertuples(name=None)),
         "",
         f"verdict: {v.text()}",
     ]

@@ -40,6 +40,7 @@ from sr_audit.degradation import COMPUTES, Degradation, modcrop, network_plane, 
 from sr_audit.errors import SpecError
 from sr_audit.image_io import im2double
 from sr_audit.infer import infer
+from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr, quantise_output, shave
 from sr_audit.model import SRCNN
 from sr_audit.protocol import PROTOCOLS
@@ -387,7 +388,6 @@ def pitfalls(
 
 def report_text(result: Pitfalls) -> str:
     """The pitfalls as markdown-ish text: one row per pitfall, then what each one is."""
-    from sr_audit.compare import markdown_table
 
     def fmt(value: float, sign: bool = False) -> str:
         if math.isnan(value):
@@ -412,7 +412,7 @@ def report_text(result: Pitfalls) -> str:
         f"model: {result.model}; PSNR (dB) on Y of MATLAB rgb2ycbcr, uint8(x*255), shave {result.scale}, mean over "
         f"the images each pitfall applies to; correct pipeline: {CORRECT_BACKEND} bicubic in double unless stated.",
         "",
-        markdown_table(cells, "pitfall"),
+        markdown_table(["pitfall", *cells.columns], cells.itertuples(name=None)),
         "",
     ]
     lines += [f"- **{p}**: {what}." for p, what in zip(t["pitfall"], t["what"])]

@@ -9,8 +9,8 @@ import argparse
 import pandas as pd
 
 from sr_audit.backends.selection import ALL_SPECS, select_specs
-from sr_audit.compare import markdown_table
 from sr_audit.kernels import impulse_response, scale_fraction, summary_table, write_kernels
+from sr_audit.markdown import markdown_table
 
 
 def _formatted_summary(table: pd.DataFrame) -> str:
@@ -18,7 +18,7 @@ def _formatted_summary(table: pd.DataFrame) -> str:
     for column in ("half_width_px", "peak_weight", "min_weight", "gain_at_nyquist"):
         cells[column] = table[column].map(lambda v: f"{v:.3g}")
     cells["cubic_a"] = table["cubic_a"].map(lambda v: "-" if pd.isna(v) else f"{v:g}")
-    return markdown_table(cells, "spec")
+    return markdown_table(["spec", *cells.columns], cells.itertuples(name=None))
 
 
 def _run(args: argparse.Namespace) -> int:

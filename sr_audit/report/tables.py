@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sr_audit.markdown import markdown_table
 from sr_audit.published import ReportedFigure
 from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, canonical_json, dict_label
 
@@ -104,15 +105,11 @@ class TextTable:
             object.__setattr__(self, "numeric", (False,) * len(self.columns))
 
     def markdown(self) -> str:
-        """GitHub-flavoured markdown; ``|`` in cells is escaped, diagonal cells are bold."""
-        def cell(text: str, cls: str = "") -> str:
-            text = text.replace("|", "\\|").replace("\n", " ")
-            return f"**{text}**" if cls in ("diag", "em") and text else text
-
-        lines = ["| " + " | ".join(cell(c) for c in self.columns) + " |",
-                 "|" + "|".join("---:" if n else ":---" for n in self.numeric) + "|"]
-        lines += ["| " + " | ".join(cell(t, c) for t, c in zip(row, cls)) + " |" for row, cls in zip(self.rows, self.classes)]
-        return "\n".join(lines)
+        """GitHub-flavoured markdown (:func:`sr_audit.markdown.markdown_table`); diagonal and
+        emphasised cells are bold."""
+        rows = [[f"**{t}**" if c in ("diag", "em") and t else t for t, c in zip(row, cls)]
+                for row, cls in zip(self.rows, self.classes)]
+        return markdown_table(self.columns, rows, right=self.numeric)
 
 
 def frame_table(frame: pd.DataFrame) -> TextTable:
