@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sr_audit.errors import ImageError, SpecError
+from sr_audit.sizes import plan_output
 
 #: MATLAB's kernel width (support, in input pixels at scale 1) per kernel name.
 KERNEL_WIDTHS: dict[str, float] = {
@@ -192,40 +193,6 @@ def pass_order(scale_h: float, scale_w: float) -> tuple[int, int]:
     return (0, 1) if scale_h <= scale_w else (1, 0)
 
 
-def plan(
-    in_size: tuple[int, int],
-    scale: float | tuple[float, float] | None = None,
-    size: tuple[int, int] | None = None,
-) -> tuple[tuple[int, int], tuple[float, float]]:
-    """Output (H, W) and per-dimension scales by MATLAB's rules.
-
-    Exactly one of ``scale`` (a number or a (scale_h, scale_w) pair; output ``ceil(scale * in)``)
-    and ``size`` (output (H, W); scale ``out / in``) must be given.
-    """
-    if (scale is None) == (size is None):
-        raise SpecError("give exactly one of scale and size")
-    if scale is not None:
-        pair = tuple(scale) if isinstance(scale, (tuple, list)) else (scale, scale)
-        if len(pair) != 2 or not all(isinstance(s, (int, float, np.floating, np.integer)) for s in pair):
-            raise SpecError(f"scale must be a number or a (scale_h, scale_w) pair, got {scale!r}")
-        scales = (float(pair[0]), float(pair[1]))
-        if not all(math.isfinite(s) and s > 0 for s in scales):
-            raise SpecError(f"scale must be positive and finite, got {scale!r}")
-        out = (math.ceil(scales[0] * in_size[0]), math.ceil(scales[1] * in_size[1]))
-    else:
-        if (
-            not isinstance(size, (tuple, list))
-            or len(size) != 2
-            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in size)
-        ):
-            raise SpecError(f"size must be a pair of positive integers (height, width), got {size!r}")
-        out = (int(size[0]), int(size[1]))
-        scales = (out[0] / in_size[0], out[1] / in_size[1])
-    if min(out) < 1:
-        raise SpecError(f"scale {scale!r} turns a {in_size[0]}x{in_size[1]} image into {out}: use a larger scale")
-    return out, scales
-
-
 def _round_saturate_inplace(block: np.ndarray, top: float, scratch: np.ndarray) -> None:
     """MATLAB's cast to an unsigned type (round half away from zero, saturate to [0, top]) of a
     non-negative float64 block in place, result kept in float64; exact for every double, as
@@ -332,7 +299,7 @@ def imresize(
     in :func:`pass_order`.
     """
     _check_image(image)
-    out_size, scales = plan((int(image.shape[0]), int(image.shape[1])), scale, size)
+    out_size, scales = plan_output((int(image.shape[0]), int(image.shape[1])), scale=scale, size=size, rule="ceil")
     return resample(image, out_size, scales, kernel=kernel, antialias=antialias, border=border)
 
 
@@ -355,7 +322,8 @@ def resample(
     antialias: bool | None = None,
     border: str = "symmetric",
 ) -> np.ndarray:
-    """:func:`imresize` with the output size and the mapping scales already decided (see :func:`plan`).
+    """:func:`imresize` with the output size and the mapping scales already decided (see
+    :func:`sr_audit.sizes.plan_output`).
 
     ``out_size`` is (H, W) and ``scales`` is (scale_h, scale_w); MATLAB pairs them as
     ``out = ceil(scale * in)`` (scale given) or ``scale = out / in`` (size given), but any pair is

@@ -25,6 +25,7 @@ import torch
 
 from sr_audit.backends import matlab_port
 from sr_audit.errors import ImageError
+from sr_audit.sizes import plan_output
 
 #: Tensor dtypes :func:`imresize_torch` accepts; the output has the input's dtype.
 TORCH_DTYPES: tuple[torch.dtype, ...] = (torch.uint8, torch.float32, torch.float64)
@@ -136,7 +137,7 @@ def imresize_torch(
             + ", ".join(str(d) for d in TORCH_DTYPES)
         )
     in_size = (int(x.shape[-2]), int(x.shape[-1]))
-    out_size, scales = matlab_port.plan(in_size, scale, size)
+    out_size, scales = plan_output(in_size, scale=scale, size=size, rule="ceil")
     matlab_port.check_kernel_border(kernel, border)
     aa = matlab_port.default_antialias(kernel) if antialias is None else bool(antialias)
     integer = x.dtype == torch.uint8

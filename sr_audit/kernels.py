@@ -41,7 +41,8 @@ from sr_audit import backends
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import SpecError
 from sr_audit.image_io import write_bytes_atomic
-from sr_audit.resize import conventions_of, parse_scale, resize
+from sr_audit.resize import conventions_of, resize
+from sr_audit.sizes import parse_scale
 
 #: Half-width of the measured window, in output pixels (so 6 input pixels when enlarging, 6/s when
 #: shrinking): wide enough for Lanczos-4 and for cubic kernels widened by antialiasing.

@@ -10,57 +10,19 @@ Array conventions
   which precision the library computes). uint16 only where ``Conventions.dtypes`` lists it.
 * ``scale`` > 1 enlarges. It may be a number, a :class:`fractions.Fraction` or a string such as
   ``"1/3"``; a pair gives (scale_h, scale_w). The output size follows the backend's
-  ``Conventions.size_rule``.
+  ``Conventions.size_rule`` (:func:`sr_audit.sizes.plan_output`).
 """
 from __future__ import annotations
 
 import functools
-import math
-from fractions import Fraction
-from typing import Union
 
 import numpy as np
 
 from sr_audit import backends
 from sr_audit.backends.base import ResizeFn
 from sr_audit.conventions import Conventions, ResizeSpec
-from sr_audit.errors import ImageError, SpecError
-
-ScaleLike = Union[float, int, str, Fraction]
-
-
-def parse_scale(value: ScaleLike) -> float:
-    """A positive finite scale from a number or a string like ``"3"``, ``"0.5"`` or ``"1/3"``.
-
-    >>> parse_scale("1/3") == 1 / 3
-    True
-    """
-    shown = value.strip() if isinstance(value, str) else value
-    try:
-        scale = float(Fraction(value.strip())) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise SpecError(f"scale {shown!r} is not a number or fraction such as 3, 0.5 or 1/3") from None
-    if not math.isfinite(scale) or scale <= 0:
-        raise SpecError(f"scale must be a positive finite number such as 3, 0.5 or 1/3, got {shown!r}")
-    return scale
-
-
-def output_size(in_size: tuple[int, int], scale: tuple[float, float], rule: str) -> tuple[int, int]:
-    """Output (H, W) for ``scale`` under a ``Conventions.size_rule``."""
-    if rule == "ceil":
-        # MATLAB computes ceil(scale * in) in double precision; so do we.
-        out = tuple(math.ceil(s * n) for s, n in zip(scale, in_size))
-    elif rule == "round":
-        out = tuple(round(s * n) for s, n in zip(scale, in_size))  # Python rounds ties to even
-    elif rule == "floor":
-        out = tuple(math.floor(s * n) for s, n in zip(scale, in_size))
-    else:
-        raise SpecError(f"unknown size rule {rule!r}")
-    if min(out) < 1:
-        raise SpecError(
-            f"scale {scale} turns a {in_size[0]}x{in_size[1]} image into {out[0]}x{out[1]}: use a larger scale or image"
-        )
-    return out  # type: ignore[return-value]
+from sr_audit.errors import ImageError
+from sr_audit.sizes import ScaleLike, plan_output
 
 
 def check_image(image: np.ndarray, dtypes: tuple[str, ...], who: str) -> None:
@@ -133,22 +95,7 @@ def resize(
     resolved = backends.resolve(spec)
     fn, conv = _resizer(resolved)
     check_image(image, conv.dtypes, f"resize with {resolved}")
-    in_size = (int(image.shape[0]), int(image.shape[1]))
-    if (scale is None) == (size is None):
-        raise SpecError("give exactly one of scale and size")
-    if scale is not None:
-        pair = scale if isinstance(scale, tuple) else (scale, scale)
-        scales = (parse_scale(pair[0]), parse_scale(pair[1]))
-        out = output_size(in_size, scales, conv.size_rule)
-    else:
-        if (
-            not isinstance(size, (tuple, list))
-            or len(size) != 2
-            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in size)
-        ):
-            raise SpecError(f"size must be a pair of positive integers (height, width), got {size!r}")
-        out = (int(size[0]), int(size[1]))
-        scales = (out[0] / in_size[0], out[1] / in_size[1])
+    out, scales = plan_output((int(image.shape[0]), int(image.shape[1])), scale=scale, size=size, rule=conv.size_rule)
     result = fn(np.ascontiguousarray(image), out, scales)
     expected = out + image.shape[2:]
     if result.shape != expected or result.dtype != image.dtype:

@@ -22,7 +22,8 @@ import pytest
 from sr_audit import backends
 from sr_audit.conventions import Conventions, ResizeSpec
 from sr_audit.errors import ImageError, SpecError
-from sr_audit.resize import conventions_of, output_size, parse_scale, resize
+from sr_audit.resize import conventions_of, resize
+from sr_audit.sizes import output_size, parse_scale
 
 
 def _specs() -> list[str]:
@@ -218,13 +219,14 @@ def test_bad_images_raise_image_error(spec: str, image: np.ndarray, match: str) 
         ({"scale": "1/0"}, "not a number or fraction"),
         ({"scale": "two"}, "not a number or fraction"),
         ({"scale": float("nan")}, "positive finite"),
+        ({"scale": (2, 2, 2)}, r"scale must be a number or a \(scale_h, scale_w\) pair"),
         ({"size": (0, 5)}, "pair of positive integers"),
         ({"size": (5,)}, "pair of positive integers"),
         ({"size": (5.0, 4)}, "pair of positive integers"),
         ({}, "exactly one of scale and size"),
         ({"scale": 2, "size": (4, 4)}, "exactly one of scale and size"),
     ],
-    ids=["zero", "negative", "1/0", "word", "nan", "size-zero", "size-one-value", "size-float", "neither", "both"],
+    ids=["zero", "negative", "1/0", "word", "nan", "three-scales", "size-zero", "size-one-value", "size-float", "neither", "both"],
 )
 def test_bad_scale_or_size_raise_spec_error(spec: str, how: dict, match: str) -> None:
     _require(spec)

@@ -313,8 +313,12 @@ def test_errors_name_the_problem() -> None:
         imresize(img, scale=2.0, border="reflect")
     with pytest.raises(SpecError, match="exactly one of scale and size"):
         imresize(img, scale=2.0, size=(3, 3))
-    with pytest.raises(SpecError, match="positive"):
+    # scale and size are checked as sr_audit.resize.resize checks them (sr_audit.sizes)
+    with pytest.raises(SpecError, match="scale must be a positive finite number such as 3, 0.5 or 1/3, got -1.0"):
         imresize(img, scale=-1.0)
+    with pytest.raises(SpecError, match="size must be a pair of positive integers"):
+        imresize(img, size=(3, 0))
+    assert imresize(img, scale="1/2").shape == imresize(img, scale=[0.5, 0.5]).shape == (2, 2)
     with pytest.raises(ImageError, match="dtype int32"):
         imresize(img.astype(np.int32), scale=2.0)
     with pytest.raises(ImageError, match="HxW"):

@@ -76,8 +76,9 @@ from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.image_io import im2double, list_images, read_image
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
-from sr_audit.resize import conventions_of, output_size, resize
+from sr_audit.resize import conventions_of, resize
 from sr_audit.rounding import quantize
+from sr_audit.sizes import output_size
 
 #: Compute paths a method can take.
 COMPUTES: dict[str, str] = {

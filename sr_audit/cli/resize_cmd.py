@@ -26,7 +26,8 @@ from sr_audit.backends.selection import resolve_available
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import from_unit_float, im2double, list_images, read_image, write_array, write_image
-from sr_audit.resize import conventions_of, parse_scale, resize
+from sr_audit.resize import conventions_of, resize
+from sr_audit.sizes import parse_scale
 
 #: ``--compute`` choices.
 COMPUTE_PATHS: tuple[str, ...] = ("uint8", "float")
