@@ -34,6 +34,7 @@ from sr_audit import backends
 from sr_audit.backends.selection import BackendStatus
 from sr_audit.colour import rgb_to_y
 from sr_audit.conventions import ResizeSpec
+from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import list_images, read_image, write_bytes_atomic
 from sr_audit.markdown import markdown_table
@@ -45,14 +46,6 @@ IDENTICAL = "identical"
 
 #: PSNR channels reported, in table order.
 CHANNELS: tuple[str, ...] = ("y", "rgb")
-
-
-def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
-    """Drop the last rows and columns so that height and width are multiples of ``scale`` (MATLAB ``modcrop``)."""
-    h, w = image.shape[0] - image.shape[0] % scale, image.shape[1] - image.shape[1] % scale
-    if h == 0 or w == 0:
-        raise ImageError(f"a {image.shape[0]}x{image.shape[1]} image is smaller than the scale {scale}")
-    return image[:h, :w]
 
 
 def _luma(image: np.ndarray) -> np.ndarray:

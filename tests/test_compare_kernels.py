@@ -14,7 +14,8 @@ from sr_audit import backends
 from sr_audit.backends.selection import backend_status, select_specs
 from sr_audit.cli.main import main_from_args
 from sr_audit.colour import rgb_to_y
-from sr_audit.compare import IDENTICAL, compare_backends, mean_psnr, modcrop, plot_pair_heatmap, report_markdown
+from sr_audit.compare import IDENTICAL, compare_backends, mean_psnr, plot_pair_heatmap, report_markdown
+from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import write_image
 from sr_audit.kernels import impulse_response, scale_fraction, summary_table
@@ -46,13 +47,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main_from_args(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def test_modcrop() -> None:
-    assert modcrop(np.zeros((31, 40, 3)), 3).shape == (30, 39, 3)
-    assert modcrop(np.zeros((8, 8)), 4).shape == (8, 8)
-    with pytest.raises(ImageError):
-        modcrop(np.zeros((2, 8)), 3)
 
 
 # ----------------------------------------------------------------------------- compare
