@@ -177,3 +177,18 @@ def test_plugin_without_bicubic_is_listed(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert rows["toynn"]["default_spec"] == "toynn:nearest-aa"
+
+
+def test_broken_plugin_is_listed_unavailable_and_others_still_work(tmp_path: Path) -> None:
+    """An entry point whose module does not import is reported, not a crash of ``sr-audit backends``."""
+    site = _install(tmp_path, "toy-broken-sr", {"broken": "toy_sr.missing_module:BACKEND", "toy": "toy_sr.backend:BACKEND"})
+    result = _run(site, "-m", "sr_audit", "backends", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["broken"]["available"] is False
+    assert "cannot be loaded" in rows["broken"]["unavailable_reason"]
+    assert "missing_module" in rows["broken"]["unavailable_reason"]
+    assert rows["toy"]["available"] is True and rows["pil"]["library"] == "Pillow"
+    text = _run(site, "-m", "sr_audit", "backends")
+    assert text.returncode == 0, text.stderr
+    assert "broken" in text.stdout and "UNAVAILABLE: backend module cannot be loaded" in text.stdout

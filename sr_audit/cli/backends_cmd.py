@@ -5,27 +5,37 @@ import argparse
 import json
 
 from sr_audit import backends
-from sr_audit.conventions import ResizeSpec
+from sr_audit.backends.selection import backend_status
 
 
 def backend_table() -> list[dict[str, object]]:
-    """One record per registered backend (default kernel's conventions; every kernel listed)."""
+    """One record per registered backend (default kernel's conventions; every kernel listed).
+
+    A backend whose module cannot be loaded (a broken plugin) is listed as unavailable with the
+    reason, and without library, kernels or conventions.
+    """
     rows: list[dict[str, object]] = []
-    for name in backends.names():
-        b = backends.get_backend(name)
-        reason = b.unavailable_reason()
-        rows.append(
-            {
-                "name": name,
-                "library": b.library,
-                "version": b.version(),
-                "available": reason is None,
-                "unavailable_reason": reason,
-                "kernels": list(b.kernels),
-                "default_spec": str(b.resolve(ResizeSpec(name))),
-                "conventions": b.conventions(ResizeSpec(name)).as_dict(),
-            }
-        )
+    for status in backend_status():
+        row: dict[str, object] = {
+            "name": status.name,
+            "library": None,
+            "version": None,
+            "available": status.reason is None,
+            "unavailable_reason": status.reason,
+            "kernels": [],
+            "default_spec": None,
+            "conventions": None,
+        }
+        if status.default_spec is not None:
+            b = backends.get_backend(status.name)
+            row.update(
+                library=b.library,
+                version=b.version(),
+                kernels=list(b.kernels),
+                default_spec=str(status.default_spec),
+                conventions=b.conventions(status.default_spec).as_dict(),
+            )
+        rows.append(row)
     return rows
 
 
@@ -35,10 +45,11 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for r in rows:
-        conv = r["conventions"]
-        assert isinstance(conv, dict)
         state = "available" if r["available"] else f"UNAVAILABLE: {r['unavailable_reason']}"
-        print(f"{r['name']:<14} {r['library']} {r['version'] or '-'}  [{state}]")
+        print(f"{r['name']:<14} {r['library'] or '-'} {r['version'] or '-'}  [{state}]")
+        conv = r["conventions"]
+        if not isinstance(conv, dict):
+            continue
         print(f"{'':<14} default {r['default_spec']}; kernels: {', '.join(r['kernels'])}")  # type: ignore[arg-type]
         print(
             f"{'':<14} cubic a={conv['cubic_a']}, antialias={conv['antialias']}, centres={conv['pixel_centre']}, "
