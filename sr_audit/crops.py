@@ -183,6 +183,17 @@ class CropSource:
             "shrink": self.shrink,
         }
 
+    def input_mean(self) -> list[float]:
+        """Mean of the input images per channel over their pixels (not the padding), in [0, 1]."""
+        sizes = self.sizes.to(self.inputs.device)
+        rows = torch.arange(self.inputs.shape[2], device=sizes.device)[None, :] < sizes[:, :1]
+        cols = torch.arange(self.inputs.shape[3], device=sizes.device)[None, :] < sizes[:, 1:]
+        inside = (rows[:, :, None] & cols[:, None, :])[:, None]
+        pixels = float(sizes.prod(dim=1).sum())
+        total = torch.where(inside, self.inputs.double(), 0.0).sum(dim=(0, 2, 3))
+        scale = 255.0 if self.inputs.dtype == torch.uint8 else 1.0
+        return (total / (pixels * scale)).tolist()
+
     def corners(self, index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Top and left corners of one random crop in each image of ``index`` (module notes)."""
         u = torch.rand((len(index), 2), generator=generator, dtype=torch.float64).to(index.device)

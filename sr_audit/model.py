@@ -15,7 +15,9 @@ outputs are float tensors of shape (N, C, H, W) in [0, 1].
 """
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -122,3 +124,31 @@ class SRCNN(nn.Module):
         x = F.relu(self._layer(self.conv1, x))
         x = F.relu(self._layer(self.conv2, x))
         return self._layer(self.conv3, x)
+
+
+def fold_input_mean(model: SRCNN, mean: Sequence[float]) -> SRCNN:
+    """A copy of ``model`` (same dtype and device) that computes on raw inputs what ``model`` computes on centred ones.
+
+    ``model`` was trained to map ``x - mean`` to ``y - mean`` (``mean`` per channel, the recipe's
+    ``centre``). Since ``conv1(x - m) = conv1(x) - sum_c m_c * sum(w1[:, c])``, subtracting that sum
+    from conv1's bias and adding ``m`` to conv3's bias gives a plain SRCNN with
+    ``copy(x) = model(x - m) + m``. Exact (up to float rounding) for ``valid`` and
+    ``same-replicate`` padding, where padding commutes with the shift.
+
+    Raises
+    ------
+    SpecError
+        ``same-zero`` padding, or a mean with the wrong number of channels.
+    """
+    if model.config.padding == "same-zero":
+        raise SpecError("a mean cannot be folded into a zero-padded SRCNN exactly; use valid or same-replicate padding")
+    m = torch.as_tensor(list(mean), dtype=torch.float64)
+    if m.shape != (model.config.channels,):
+        raise SpecError(f"input mean needs {model.config.channels} values (one per channel), got {len(m)}")
+    folded = copy.deepcopy(model)
+    m = m.to(model.conv1.bias.device)
+    with torch.no_grad():
+        w1 = folded.conv1.weight.double()
+        folded.conv1.bias.copy_(folded.conv1.bias.double() - (w1 * m[None, :, None, None]).sum(dim=(1, 2, 3)))
+        folded.conv3.bias.copy_(folded.conv3.bias.double() + m)
+    return folded

@@ -147,6 +147,10 @@ class PatchSet:
         """Shapes of inputs and targets: what a resumed run must find again."""
         return [list(self.inputs.shape), list(self.targets.shape)]
 
+    def input_mean(self) -> list[float]:
+        """Mean of the input windows per channel, in [0, 1] (what a ``centre`` recipe subtracts)."""
+        return self.inputs.double().mean(dim=(0, 2, 3)).tolist()
+
     def batch(self, index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and targets of the windows ``index`` (``generator`` is unused: windows are fixed)."""
         return self.inputs.index_select(0, index), self.targets.index_select(0, index)

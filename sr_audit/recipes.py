@@ -207,6 +207,12 @@ class Recipe:
         :class:`~sr_audit.published.Pipeline`); None for recipes that are only a way to train.
     reported : tuple of ReportedFigure
         Results the recipe's source publishes (:class:`~sr_audit.published.ReportedFigure`).
+    centre : bool
+        Train on inputs and targets minus the training set's mean input (per channel), then fold
+        that mean into the biases of conv1 and conv3 (:func:`sr_audit.model.fold_input_mean`), so
+        the saved model is a plain SRCNN computing the same function on raw inputs. Off in the
+        paper. Only with ``valid`` or ``same-replicate`` padding (zero padding does not commute
+        with the shift).
 
     Notes
     -----
@@ -239,6 +245,7 @@ class Recipe:
     n2: int = 32
     pipeline: Pipeline | None = None
     reported: tuple[ReportedFigure, ...] = ()
+    centre: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -272,6 +279,13 @@ class Recipe:
         _fraction(self.final_lr, "final_lr")
         if not isinstance(self.budget, Budget):
             raise SpecError(f"recipe budget must be a Budget(unit, value), got {self.budget!r}")
+        if not isinstance(self.centre, bool):
+            raise SpecError(f"recipe centre must be true or false, got {self.centre!r}")
+        if self.centre and "same-zero" in (self.padding, self.eval_padding):
+            raise SpecError(
+                "recipe centre needs valid or same-replicate padding (a mean folded into the biases is exact only "
+                "where no zeros are padded); set padding and eval_padding to one of those, or centre to false"
+            )
 
     @property
     def model_config(self) -> SRCNNConfig:
@@ -375,7 +389,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": ()}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:

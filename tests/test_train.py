@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sr_audit.errors import DataError, SpecError
+from sr_audit.model import SRCNN, SRCNNConfig, fold_input_mean
 from sr_audit.patches import PatchSet, PatchSettings
 from sr_audit.recipes import RECIPES, Budget, Recipe, get_recipe
 from sr_audit.train import (
@@ -191,6 +192,78 @@ def test_amp_is_refused_on_the_cpu():
 def test_cuda_training_runs_with_resident_data():
     m, s = train_patches(_patches(), SMALL, device="cuda", budget=Budget("steps", 10), options=QUIET)
     assert s["device"].startswith("cuda") and next(m.parameters()).device.type == "cpu"
+
+
+# --- centring ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", ["valid", "same-replicate"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_folded_mean_computes_on_raw_inputs_what_the_model_does_on_centred_ones(padding, channels):
+    torch.manual_seed(0)
+    model = SRCNN(SRCNNConfig.from_name("9-1-5", channels=channels, padding=padding, n1=8, n2=4)).double()
+    mean = [0.45, 0.3, 0.6][:channels]
+    x = torch.rand(2, channels, 30, 31, dtype=torch.float64)
+    m = torch.tensor(mean, dtype=torch.float64)[None, :, None, None]
+    folded = fold_input_mean(model, mean)
+    assert torch.allclose(folded(x), model(x - m) + m, atol=1e-12)
+    assert not torch.equal(folded.conv1.bias, model.conv1.bias), "nothing was folded"
+
+
+def test_folding_refuses_zero_padding_and_a_wrong_channel_count():
+    with pytest.raises(SpecError, match="zero-padded"):
+        fold_input_mean(SRCNN(SRCNNConfig.from_name("9-1-5", padding="same-zero")), [0.5])
+    with pytest.raises(SpecError, match="needs 3 values"):
+        fold_input_mean(SRCNN(SRCNNConfig.from_name("9-1-5", channels=3)), [0.5])
+
+
+def test_centre_recipe_checks_and_keeps_old_recipe_dicts():
+    with pytest.raises(SpecError, match="centre needs valid or same-replicate padding"):
+        SMALL.replace(centre=True, eval_padding="same-zero")
+    with pytest.raises(SpecError, match="centre must be true or false"):
+        SMALL.replace(centre=1)
+    assert "centre" not in get_recipe("paper").as_dict(), "store keys of recipes without centring must not change"
+    assert Recipe.from_dict(SMALL.replace(centre=True).as_dict()).centre is True
+
+
+def test_centre_trains_on_centred_windows_and_returns_the_folded_model(tmp_path):
+    p = _patches()
+    mean = p.input_mean()
+    assert mean == pytest.approx([float(p.inputs.double().mean())])
+    scored = []
+
+    def evaluator(model):
+        scored.append({k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
+        return 30.0
+
+    centred = SMALL.replace(centre=True)
+    a, summary = train_patches(
+        p, centred, seed=2, budget=Budget("steps", 12), options=QUIET, evaluator=evaluator, checkpoint_dir=tmp_path
+    )
+    assert summary["input_mean"] == mean
+    # the same run by hand: shifted windows, a plain recipe, then the fold
+    m = torch.tensor(mean, dtype=torch.float32)[None, :, None, None]
+    b, _ = train_patches(PatchSet(p.inputs - m, p.targets - m), SMALL, seed=2, budget=Budget("steps", 12), options=QUIET)
+    assert _same_weights(a, fold_input_mean(b, mean))
+    assert all(torch.equal(v, a.state_dict()[k]) for k, v in scored[-1].items()), "evaluation saw another model"
+    # the checkpoint holds the unfolded training weights, which the resumed run folds again
+    unfolded = load_state(tmp_path / STATE_FILE)["model"]
+    assert all(torch.equal(v, b.state_dict()[k]) for k, v in unfolded.items())
+    plain, _ = train_patches(p, SMALL, seed=2, budget=Budget("steps", 12), options=QUIET)
+    assert not _same_weights(a, plain)
+
+
+def test_crop_source_mean_counts_image_pixels_not_padding():
+    from sr_audit.crops import CropSource
+
+    g = torch.Generator().manual_seed(0)
+    small, large = torch.randint(0, 256, (1, 20, 24), generator=g), torch.randint(0, 256, (1, 30, 28), generator=g)
+    planes = torch.zeros(2, 1, 30, 28, dtype=torch.uint8)
+    planes[0, :, :20, :24], planes[1] = small, large
+    planes[0, :, 20:, :] = 255  # whatever lies outside an image must not count
+    source = CropSource(planes, planes.clone(), torch.tensor([[20, 24], [30, 28]]), 16, 12)
+    expected = torch.cat([small.flatten(), large.flatten()]).double().mean() / 255
+    assert source.input_mean() == pytest.approx([float(expected)], abs=1e-12)
 
 
 # --- train_model and the command line ------------------------------------------------------------
