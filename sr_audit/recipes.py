@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sr_audit.augment import AUGMENTATIONS
 from sr_audit.crops import RandomCrops
 from sr_audit.errors import SpecError
 from sr_audit.model import PADDINGS, SRCNNConfig
@@ -91,7 +92,7 @@ SCHEDULES: dict[str, str] = {
 #: Budget units.
 BUDGET_UNITS: dict[str, str] = {
     "steps": "optimizer updates",
-    "epochs": "passes over the patch set (rounded up to whole batches)",
+    "epochs": "passes over the patch set, in all orientations with augmentation (rounded up to whole batches)",
     "minutes": "wall-clock minutes of the training loop (not bit-reproducible)",
 }
 
@@ -213,6 +214,9 @@ class Recipe:
         the saved model is a plain SRCNN computing the same function on raw inputs. Off in the
         paper. Only with ``valid`` or ``same-replicate`` padding (zero padding does not commute
         with the shift).
+    augment : str
+        Key of :data:`sr_audit.augment.AUGMENTATIONS`: ``none`` (paper) or ``dihedral`` (every
+        window in its 8 orientations; an epoch covers all of them).
 
     Notes
     -----
@@ -246,6 +250,7 @@ class Recipe:
     pipeline: Pipeline | None = None
     reported: tuple[ReportedFigure, ...] = ()
     centre: bool = False
+    augment: str = "none"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -281,6 +286,7 @@ class Recipe:
             raise SpecError(f"recipe budget must be a Budget(unit, value), got {self.budget!r}")
         if not isinstance(self.centre, bool):
             raise SpecError(f"recipe centre must be true or false, got {self.centre!r}")
+        _choice(self.augment, AUGMENTATIONS, "augment")
         if self.centre and "same-zero" in (self.padding, self.eval_padding):
             raise SpecError(
                 "recipe centre needs valid or same-replicate padding (a mean folded into the biases is exact only "
@@ -389,7 +395,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none"}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:

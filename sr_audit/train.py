@@ -77,6 +77,7 @@ from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluate import environment, evaluate
 from sr_audit.image_io import write_bytes_atomic
 from sr_audit.model import SRCNN, fold_input_mean
+from sr_audit.augment import ORIENTATIONS, dihedral
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
 from sr_audit.patches import PatchSet, cache_record, prepare_patches
 from sr_audit.protocol import SPACES as METRIC_SPACES
@@ -382,10 +383,14 @@ def train_patches(
             f"recipe {recipe.name!r} (SRCNN {config.name} {config.padding}, {config.channels} channels, shrink "
             f"{config.shrink}); prepare the samples with the recipe's model"
         )
-    n, batch = len(patches), recipe.batch_size
+    windows, batch = len(patches), recipe.batch_size
+    n = windows * ORIENTATIONS[recipe.augment]  # samples of an epoch (module notes of sr_audit.augment)
     steps_per_epoch = n // batch
     if steps_per_epoch == 0:
-        raise DataError(f"only {n} {patches.sample_name} for a batch of {batch}: use more images or a smaller batch_size")
+        oriented = f" ({n} in all orientations)" if n != windows else ""
+        raise DataError(
+            f"only {windows} {patches.sample_name}{oriented} for a batch of {batch}: use more images or a smaller batch_size"
+        )
     total_steps = budget.total_steps(n, batch)
     seconds = budget.seconds
     if options.amp and dev.type != "cuda":
@@ -476,7 +481,12 @@ def train_patches(
             factor = recipe.lr_factor(progress_of())
             for group in optimizer.param_groups:
                 group["lr"] = group["initial_lr"] * factor
-            x, y = data.batch(idx, generator)
+            if n == windows:
+                x, y = data.batch(idx, generator)
+            else:
+                x, y = data.batch(idx % windows, generator)
+                orientation = idx // windows
+                x, y = dihedral(x, orientation), dihedral(y, orientation)
             if shift is not None:
                 x, y = x - shift, y - shift
             with autocast:
@@ -534,7 +544,8 @@ def train_patches(
         "final_loss": run.history[-1]["loss"] if run.history else None,
         "psnr": last_psnr,
         "history": run.history,
-        "num_patches": n,
+        "num_patches": windows,
+        "epoch_samples": n,
         "input_mean": mean,
         "device": str(dev),
         "threads": torch.get_num_threads(),
