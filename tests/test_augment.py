@@ -89,7 +89,7 @@ def test_augmentation_changes_training_and_is_checked():
     g = torch.Generator().manual_seed(0)
     x = torch.rand(32, 1, 21, 21, generator=g)
     patches = PatchSet(x, torch.nn.functional.avg_pool2d(x, 3, 1)[:, :, 5:-5, 5:-5].contiguous())
-    base = get_recipe("fast").replace(patch=PatchSettings(21, 7), batch_size=8)
+    base = get_recipe("fast").replace(patch=PatchSettings(21, 7), batch_size=8, augment="none")
     quiet = TrainOptions(progress=False)
     a, _ = train_patches(patches, base, budget=Budget("steps", 6), options=quiet)
     b, _ = train_patches(patches, base.replace(augment="dihedral"), budget=Budget("steps", 6), options=quiet)
