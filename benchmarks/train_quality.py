@@ -9,12 +9,15 @@ PSNR), inputs made by the same degradation. Only training time counts against th
 (patch preparation and scoring do not). The authors' released 9-1-5 T91 x3 weights are scored by
 the same code as a reference (32.39 / 29.00 dB published).
 
-``--steps N`` replaces the time budgets by one run of N steps (bit-reproducible; for checking the
-script quickly). With CUDA present, ``--device auto`` trains there.
+``--steps N`` replaces the time budgets by one run of N steps (bit-reproducible and independent of
+the machine's load: what the tuning runs of benchmarks/README.md use). ``--change JSON`` alters
+recipe fields, e.g. ``--change '{"centre": false, "augment": "none"}'``. With CUDA present,
+``--device auto`` trains there.
 
 Usage::
 
-    python benchmarks/train_quality.py [--minutes 5 15 30] [--threads 2] [--recipe fast] [--json]
+    python benchmarks/train_quality.py [--minutes 5 15 30] [--threads 2] [--recipe fast|FILE.json]
+        [--change JSON] [--steps N] [--json]
 
 Needs the shared data sets (``--data-root``, ``$SR_AUDIT_DATA`` or ``../shared/datasets``).
 """
@@ -32,9 +35,10 @@ import torch
 from sr_audit.datasets import find_data_root, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
+from sr_audit.errors import SrAuditError
 from sr_audit.evaluate import evaluate
 from sr_audit.protocol import get_protocol
-from sr_audit.recipes import Budget, get_recipe
+from sr_audit.recipes import Budget, Recipe, load_recipe
 from sr_audit.train import TrainOptions, train_model
 from sr_audit.weights import load_authors_mat
 
@@ -48,7 +52,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="one run of this many steps instead of --minutes")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--recipe", default="fast")
+    parser.add_argument("--recipe", default="fast", help="a recipe name or a .json recipe file")
+    parser.add_argument("--change", default="{}", help="JSON object of recipe fields to change")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", default="matlab")
     parser.add_argument("--scale", type=int, default=3)
@@ -65,7 +70,15 @@ def main() -> None:
     tests = {name: load_dataset(name, data_root=root) for name in PAPER}
     deg = Degradation.parse(args.backend, scale=args.scale)
     protocol = get_protocol("matlab")
-    recipe = get_recipe(args.recipe)
+    try:
+        recipe = load_recipe(args.recipe)
+        changes = json.loads(args.change)
+        if not isinstance(changes, dict):
+            raise SystemExit(f"--change must be a JSON object of recipe fields, got {args.change!r}")
+        if changes:
+            recipe = Recipe.from_dict({**recipe.as_dict(), **changes})
+    except (SrAuditError, ValueError) as exc:
+        raise SystemExit(f"bad --recipe or --change: {exc}") from None
     budgets = [Budget("steps", args.steps)] if args.steps else [Budget("minutes", m) for m in args.minutes]
 
     def scores(model: torch.nn.Module | None) -> dict[str, float]:
@@ -86,6 +99,7 @@ def main() -> None:
         meta = result.metadata
         record = {
             "recipe": recipe.name,
+            "changes": changes,
             "budget": str(budget),
             "steps": meta["steps"],
             "epochs": round(meta["epochs"], 2),
@@ -107,7 +121,7 @@ def main() -> None:
             print(json.dumps(record), flush=True)
         else:
             print(
-                f"{recipe.name} {budget}: {record['steps']} steps ({record['epochs']} epochs, "
+                f"{recipe.name}{' ' + json.dumps(changes) if changes else ''} {budget}: {record['steps']} steps ({record['epochs']} epochs, "
                 f"{record['patches_per_s']} patches/s) -> Set5 {record['psnr']['Set5']:.2f} dB, Set14 "
                 f"{record['psnr']['Set14']:.2f} dB (paper 32.39 / 29.00); load {record['load_before']} -> "
                 f"{record['load_after']}; {record['device']}, {record['threads']} threads",
