@@ -24,6 +24,9 @@ faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.co
 measured slower on the CPU and is not used. The thread count is torch's
 (``torch.set_num_threads``; ``sr-audit train --threads``).
 
+With a recipe's ``augment="dihedral"`` the permutation runs over every (window, orientation) pair
+and each batch is turned into its orientations by one gather (:mod:`sr_audit.augment`).
+
 Centring
 --------
 A recipe with ``centre`` subtracts the training inputs' mean (per channel, over all windows or
@@ -70,6 +73,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from sr_audit.augment import ORIENTATIONS, dihedral
 from sr_audit.datasets import Dataset, ImageRecord
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
@@ -77,7 +81,6 @@ from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluate import environment, evaluate
 from sr_audit.image_io import write_bytes_atomic
 from sr_audit.model import SRCNN, fold_input_mean
-from sr_audit.augment import ORIENTATIONS, dihedral
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
 from sr_audit.patches import PatchSet, cache_record, prepare_patches
 from sr_audit.protocol import SPACES as METRIC_SPACES
