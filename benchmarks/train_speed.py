@@ -12,7 +12,9 @@ same process:
   forward, loss, backward, step -- the loop of the popular reimplementations.
 
 Contestants: the usual loop at ``--batch`` (default 128), ours at the same batch, and ours at the
-recipe's own batch when that differs. They alternate for ``--rounds`` rounds of ``--seconds``
+recipe's own batch when that differs. These do the same work per patch: the recipe's centring and
+augmentation (``centre``, ``augment``), which the usual loop does not do, are off for them; one
+more contestant, ours at the recipe's batch with both on, shows what they cost. They alternate for ``--rounds`` rounds of ``--seconds``
 each, so all see the same machine load; the figure is total patches / total time per contestant,
 and the ratio is to the usual loop. Runs on CUDA when present (``--device auto``).
 
@@ -113,11 +115,17 @@ def main() -> None:
     deg = Degradation.parse(args.backend, scale=args.scale)
     patches = prepare_patches(images.images, deg, recipe.patch, recipe.model_config.shrink)
 
-    same = recipe.replace(batch_size=args.batch)
+    plain = recipe.replace(centre=False, augment="none")  # the usual loop's work per patch
+    same = plain.replace(batch_size=args.batch)
     contestants = {f"usual, batch {args.batch}": lambda: usual_loop(patches, same, device, args.seconds, args.workers)}
     contestants[f"ours, batch {args.batch}"] = lambda: our_loop(patches, same, device, args.seconds)
     if recipe.batch_size != args.batch:
-        contestants[f"ours, batch {recipe.batch_size} ({recipe.name})"] = lambda: our_loop(patches, recipe, device, args.seconds)
+        contestants[f"ours, batch {recipe.batch_size} ({recipe.name})"] = lambda: our_loop(patches, plain, device, args.seconds)
+    if plain != recipe:
+        extras = ", ".join(([] if not recipe.centre else ["centred"]) + ([] if recipe.augment == "none" else [recipe.augment]))
+        contestants[f"ours, batch {recipe.batch_size} ({recipe.name}, {extras})"] = lambda: our_loop(
+            patches, recipe, device, args.seconds
+        )
     load_before = os.getloadavg()
     # warm-up (oneDNN/cuDNN primitive creation), then alternating rounds
     our_loop(patches, same, device, 2.0)
@@ -152,7 +160,7 @@ def main() -> None:
           f"{record['threads']} threads, torch {record['torch']}, DataLoader workers {args.workers}")
     print(f"load average before {record['load_before']}, after {record['load_after']}")
     for name, rate in rates.items():
-        print(f"{name:<28} {rate:9.1f} patches/s  {rate / usual:5.2f}x")
+        print(f"{name:<44} {rate:9.1f} patches/s  {rate / usual:5.2f}x")
 
 
 if __name__ == "__main__":
