@@ -61,15 +61,6 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="keep the models here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="one JSON record per run instead of text")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    device = resolve_device(args.device)
-    root, how = find_data_root(args.data_root)
-    if root is None:
-        raise SystemExit(f"needs T91, Set5 and Set14: {how}")
-    train = load_dataset("T91", data_root=root)
-    tests = {name: load_dataset(name, data_root=root) for name in PAPER}
-    deg = Degradation.parse(args.backend, scale=args.scale)
-    protocol = get_protocol("matlab")
     try:
         recipe = load_recipe(args.recipe)
         changes = json.loads(args.change)
@@ -79,6 +70,15 @@ def main() -> None:
             recipe = Recipe.from_dict({**recipe.as_dict(), **changes})
     except (SrAuditError, ValueError) as exc:
         raise SystemExit(f"bad --recipe or --change: {exc}") from None
+    torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    root, how = find_data_root(args.data_root)
+    if root is None:
+        raise SystemExit(f"needs T91, Set5 and Set14: {how}")
+    train = load_dataset("T91", data_root=root)
+    tests = {name: load_dataset(name, data_root=root) for name in PAPER}
+    deg = Degradation.parse(args.backend, scale=args.scale)
+    protocol = get_protocol("matlab")
     budgets = [Budget("steps", args.steps)] if args.steps else [Budget("minutes", m) for m in args.minutes]
 
     def scores(model: torch.nn.Module | None) -> dict[str, float]:
