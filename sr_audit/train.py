@@ -19,9 +19,10 @@ each of those images (its corner drawn from the same generator, :mod:`sr_audit.c
 forward, loss, backward and the optimizer. There is no ``DataLoader`` and no per-sample Python
 work. An epoch is ``len(samples) // batch_size`` steps, ``len`` being the number of windows or of
 images (the last incomplete batch of a permutation is dropped, so every step has the same
-shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.5x
-faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
-measured slower on the CPU and is not used. The thread count is torch's
+shape). Batches are stored channels-last and the model runs as matrix products
+(:meth:`sr_audit.model.SRCNN.forward_matmul`, :mod:`sr_audit.matmul_conv`), which trains SRCNN's
+thin layers 1.3-1.5x faster on the CPU than oneDNN's convolutions (``benchmarks/train_speed.py``);
+``torch.compile`` was measured slower on the CPU and is not used. The thread count is torch's
 (``torch.set_num_threads``; ``sr-audit train --threads``).
 
 With a recipe's ``augment="dihedral"`` the permutation runs over every (window, orientation) pair
@@ -407,7 +408,7 @@ def train_patches(
     generator = torch.Generator().manual_seed(seed)
     model = SRCNN(config)
     init_model(model, recipe, generator)
-    model = model.to(dev, memory_format=torch.channels_last)
+    model = model.to(dev)
     optimizer = make_optimizer(model, recipe)
     run = _Run(model, optimizer, generator, n)
     if resume:
@@ -436,7 +437,7 @@ def train_patches(
 
     def plain() -> SRCNN:
         """The model as it runs on raw inputs: ``model`` itself, or with the mean folded in (``centre``)."""
-        return model if mean is None else fold_input_mean(model, mean).to(dev, memory_format=torch.channels_last)
+        return model if mean is None else fold_input_mean(model, mean).to(dev)
 
     def score() -> float | None:
         if evaluator is None:
@@ -493,7 +494,7 @@ def train_patches(
             if shift is not None:
                 x, y = x - shift, y - shift
             with autocast:
-                out = model(x)
+                out = model.forward_matmul(x)
                 loss = loss_fn(out.float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
