@@ -17,18 +17,22 @@ same process:
   (oneDNN/cuDNN convolutions, ``channels_last``, the faster format for them on the CPU).
 
 Contestants: the usual loop at ``--batch`` (default 128), the in-between loop and ours at the same
-batch, and ours at the recipe's own batch when that differs. These do the same work per patch: the recipe's centring and
-augmentation (``centre``, ``augment``), which the usual loop does not do, are off for them; one
-more contestant, ours at the recipe's batch with both on, shows what they cost. They alternate for ``--rounds`` rounds of ``--seconds``
-each, so all see the same machine load; the figure is total patches / total time per contestant,
-and the ratio is to the usual loop. Runs on CUDA when present (``--device auto``).
+batch, and ours at the recipe's own batch when that differs. These do the same work per patch: the
+recipe's centring and augmentation (``centre``, ``augment``), which the usual loop does not do, are
+off for them; one more contestant, ours at the recipe's batch with both on, shows what they cost.
+
+They alternate for ``--rounds`` rounds of ``--seconds`` each, so all see the same machine load; the
+figure is total patches / total time per contestant, and the ratio is to the usual loop. On a
+shared machine the load drifts over minutes, so the script also prints each contestant's ratio to
+the usual loop within every round (median and range): short rounds, many of them, keep that ratio
+steady where the totals move. Runs on CUDA when present (``--device auto``).
 
 Data: the patches of ``--data`` (default T91 when found, else the embedded training split)
 degraded by ``--backend`` (default matlab) at x``--scale``, through the patch cache.
 
 Usage::
 
-    python benchmarks/train_speed.py [--seconds 30] [--rounds 3] [--device auto] [--threads N]
+    python benchmarks/train_speed.py [--seconds 5] [--rounds 12] [--device auto] [--threads N]
 """
 from __future__ import annotations
 
@@ -36,10 +40,12 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import time
 
 import torch
 from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
 
 from sr_audit.datasets import find_data_root, load_dataset
 from sr_audit.degradation import Degradation
@@ -123,8 +129,8 @@ def our_loop(patches: PatchSet, recipe: Recipe, device: torch.device, seconds: f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="seconds per loop per round (default 30)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per loop per round (default 5)")
+    parser.add_argument("--rounds", type=int, default=12, help="alternating rounds (default 12)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default torch's)")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader workers of the usual loop (default 0)")
@@ -163,16 +169,27 @@ def main() -> None:
     usual_loop(patches, same, device, 2.0, args.workers)
     resident_loop(patches, same, device, 2.0)
     totals = {name: [0, 0.0] for name in contestants}
-    for _ in range(args.rounds):
-        for name, run in contestants.items():
-            seen, taken = run()
-            totals[name][0] += seen
-            totals[name][1] += taken
+    per_round: dict[str, list[float]] = {name: [] for name in contestants}
+    with tqdm(total=args.rounds * len(contestants), desc="rounds", unit="run", leave=False) as bar:
+        for _ in range(args.rounds):
+            for name, run in contestants.items():
+                seen, taken = run()
+                totals[name][0] += seen
+                totals[name][1] += taken
+                per_round[name].append(seen / taken)
+                bar.update()
     rates = {name: seen / taken for name, (seen, taken) in totals.items()}
-    usual = rates[f"usual, batch {args.batch}"]
+    usual_name = f"usual, batch {args.batch}"
+    usual = rates[usual_name]
+    # ratio within each round: both loops ran minutes apart at most, under the same load
+    round_ratios = {
+        name: sorted(r / u for r, u in zip(per_round[name], per_round[usual_name])) for name in contestants
+    }
     record = {
         "patches_per_s": {name: round(rate, 1) for name, rate in rates.items()},
         "ratio_to_usual": {name: round(rate / usual, 2) for name, rate in rates.items()},
+        "round_ratio_median": {name: round(statistics.median(r), 2) for name, r in round_ratios.items()},
+        "round_ratio_range": {name: [round(r[0], 2), round(r[-1], 2)] for name, r in round_ratios.items()},
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
         "threads": torch.get_num_threads(),
         "workers": args.workers,
@@ -191,8 +208,10 @@ def main() -> None:
     print(f"data: {record['data']}, {record['patches']} windows, device {record['device']}, "
           f"{record['threads']} threads, torch {record['torch']}, DataLoader workers {args.workers}")
     print(f"load average before {record['load_before']}, after {record['load_after']}")
+    print(f"{'contestant':<46} {'patches/s':>9}  ratio  per-round ratio: median [min, max]")
     for name, rate in rates.items():
-        print(f"{name:<46} {rate:9.1f} patches/s  {rate / usual:5.2f}x")
+        low, high = record["round_ratio_range"][name]
+        print(f"{name:<46} {rate:9.1f}  {rate / usual:5.2f}x  {record['round_ratio_median'][name]:5.2f}x [{low:.2f}, {high:.2f}]")
 
 
 if __name__ == "__main__":
