@@ -1,9 +1,9 @@
 """Convolution layers computed as matrix products on channels-last tensors (how training runs SRCNN).
 
 SRCNN's layers are thin: the first sees one (or three) input channels through a 9x9 window, the
-last writes one (or three) output channels from a 5x5 window. Library convolutions serve these
-shapes poorly on the CPU (oneDNN reaches a fraction of its matrix-product speed on them), while
-one large matrix product per layer runs near the BLAS's peak. :func:`conv_nhwc` computes a
+last writes one (or three) output channels from a 5x5 window. Written as one matrix product per
+layer, each runs at the BLAS's speed with a few fixed costs per call, which on the CPU trains
+small batches faster than library convolutions (benchmarks/README.md). :func:`conv_nhwc` computes a
 correlation ``y[o] = b[o] + sum_{c,u,v} w[o, c, u, v] * x[c, i + u, j + v]`` on (N, H, W, C)
 tensors in one of two ways, whichever has the smaller inner dimension:
 
@@ -49,14 +49,19 @@ def _tap_view(taps: torch.Tensor, f: int) -> torch.Tensor:
 
 
 class _ShiftedTapSum(torch.autograd.Function):
-    """``out[n, i, j, o] = sum_{u, v} taps[n, i + u, j + v, o, u, v]`` with a direct backward."""
+    """``out[n, i, j, o] = sum_{u, v} taps[n, i + u, j + v, o, u, v]`` with a direct backward.
+
+    Under CUDA autocast the sum runs in float32, as autocast runs ``torch.sum``.
+    """
 
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
     def forward(ctx: torch.autograd.function.FunctionCtx, taps: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         ctx.shape = taps.shape  # type: ignore[attr-defined]
         return _tap_view(taps, taps.shape[-1]).sum(dim=(4, 5))
 
     @staticmethod
+    @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         shape = ctx.shape  # type: ignore[attr-defined]
         out = grad.new_zeros(shape)

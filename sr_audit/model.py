@@ -132,9 +132,10 @@ class SRCNN(nn.Module):
     def forward_matmul(self, x: torch.Tensor) -> torch.Tensor:
         """What :meth:`forward` computes, with each layer as one matrix product on channels-last data.
 
-        Equal to :meth:`forward` up to float rounding, gradients included, and 1.3-1.5x faster to
-        train on SRCNN's small windows on the CPU (:mod:`sr_audit.matmul_conv`); it holds ``f1²``
-        copies of the input, so the training loop uses it and whole-image inference does not.
+        Equal to :meth:`forward` up to float rounding, gradients included; on the CPU it trains
+        small batches of SRCNN's windows faster than library convolutions (:mod:`sr_audit.matmul_conv`,
+        ``benchmarks/train_speed.py``). It holds ``f1²`` copies of the input, so the training loop
+        uses it and whole-image inference does not.
         """
         pad = _MATMUL_PAD[self.config.padding]
         h = conv_nhwc(x.permute(0, 2, 3, 1), self.conv1, pad, relu=True)

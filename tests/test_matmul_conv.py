@@ -97,3 +97,15 @@ def test_forward_matmul_on_cuda_matches_cpu():
     cpu = model.forward_matmul(x)
     cuda = model.to("cuda").forward_matmul(x.to("cuda")).cpu()
     torch.testing.assert_close(cuda, cpu, rtol=0, atol=1e-12)
+
+
+@pytest.mark.gpu
+def test_forward_matmul_under_cuda_autocast_stays_close():
+    torch.manual_seed(5)
+    model = SRCNN(SRCNNConfig(padding="valid")).to("cuda")
+    x = torch.rand(8, 1, 33, 33, device="cuda")
+    full = model.forward_matmul(x)
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        mixed = model.forward_matmul(x)
+    mixed.float().sum().backward()  # the taps' backward under autocast
+    torch.testing.assert_close(mixed.float(), full, rtol=0, atol=2e-2)
