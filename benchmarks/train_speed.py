@@ -5,18 +5,16 @@ the same optimizer (the recipe's Adam and per-layer rates) and loss, on the same
 same process:
 
 * **ours**: :func:`sr_audit.train.train_patches` -- the patch set resident on the device, a
-  seeded permutation, batches gathered by indexing, each layer one matrix product on channels-last
-  data (:meth:`sr_audit.model.SRCNN.forward_matmul`).
+  seeded permutation, batches gathered by indexing, model and batches ``channels_last``.
 * **usual**: a ``torch.utils.data.Dataset`` whose ``__getitem__`` returns one (input, target)
   pair, a ``DataLoader(batch_size, shuffle=True, num_workers=--workers)``, the model in the
   default memory format, batches moved to the device one at a time (``.to(device)``), ``zero_grad``,
   forward, loss, backward, step -- the loop of the popular reimplementations.
+* **usual, channels_last**: the usual loop with model and batches in ``channels_last``; it splits
+  the gain into its two parts, the memory format (this row against the usual loop) and the data
+  path (ours against this row).
 
-* **resident, library convolutions**: in between, to show where the gain comes from -- batches
-  gathered from the resident patch set as ours are, the model run by its ordinary ``forward``
-  (oneDNN/cuDNN convolutions, ``channels_last``, the faster format for them on the CPU).
-
-Contestants: the usual loop at ``--batch`` (default 128), the in-between loop and ours at the same
+Contestants: the usual loop at ``--batch`` (default 128), in both memory formats, ours at the same
 batch, and ours at the recipe's own batch when that differs. These do the same work per patch: the
 recipe's centring and augmentation (``centre``, ``augment``), which the usual loop does not do, are
 off for them; one more contestant, ours at the recipe's batch with both on, shows what they cost.
@@ -69,48 +67,26 @@ class OnePatch(Dataset):
         return self.x[i], self.y[i]
 
 
-def usual_loop(patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float, workers: int) -> tuple[int, float]:
+def usual_loop(
+    patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float, workers: int, channels_last: bool = False
+) -> tuple[int, float]:
     """Train with Dataset + DataLoader for ``seconds``; (patches seen, seconds taken)."""
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = SRCNN(recipe.model_config)
     init_model(model, recipe, torch.Generator().manual_seed(0))
-    model = model.to(device)
+    model = model.to(device, memory_format=memory_format)
     optimizer = make_optimizer(model, recipe)
     loss_fn = loss_function(recipe)
     loader = DataLoader(OnePatch(patches), batch_size=recipe.batch_size, shuffle=True, num_workers=workers, drop_last=True)
     seen, start = 0, time.perf_counter()
     while True:
         for x, y in loader:
-            x, y = x.to(device), y.to(device)
+            x, y = x.to(device, memory_format=memory_format), y.to(device)
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
             seen += x.shape[0]
-            if time.perf_counter() - start >= seconds:
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                return seen, time.perf_counter() - start
-
-
-def resident_loop(patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float) -> tuple[int, float]:
-    """Resident patches gathered by a seeded permutation, library convolutions; (patches seen, seconds taken)."""
-    model = SRCNN(recipe.model_config)
-    init_model(model, recipe, torch.Generator().manual_seed(0))
-    model = model.to(device, memory_format=torch.channels_last)
-    optimizer = make_optimizer(model, recipe)
-    loss_fn = loss_function(recipe)
-    data = patches.resident(device)
-    generator = torch.Generator().manual_seed(0)
-    batch, seen, start = recipe.batch_size, 0, time.perf_counter()
-    while True:
-        perm = torch.randperm(len(data), generator=generator).to(device)
-        for pos in range(0, len(perm) - batch + 1, batch):
-            x, y = data.batch(perm[pos : pos + batch], generator)
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            seen += batch
             if time.perf_counter() - start >= seconds:
                 if device.type == "cuda":
                     torch.cuda.synchronize()
@@ -154,7 +130,9 @@ def main() -> None:
     plain = recipe.replace(centre=False, augment="none")  # the usual loop's work per patch
     same = plain.replace(batch_size=args.batch)
     contestants = {f"usual, batch {args.batch}": lambda: usual_loop(patches, same, device, args.seconds, args.workers)}
-    contestants[f"resident, library convs, batch {args.batch}"] = lambda: resident_loop(patches, same, device, args.seconds)
+    contestants[f"usual, channels_last, batch {args.batch}"] = lambda: usual_loop(
+        patches, same, device, args.seconds, args.workers, channels_last=True
+    )
     contestants[f"ours, batch {args.batch}"] = lambda: our_loop(patches, same, device, args.seconds)
     if recipe.batch_size != args.batch:
         contestants[f"ours, batch {recipe.batch_size} ({recipe.name})"] = lambda: our_loop(patches, plain, device, args.seconds)
@@ -167,7 +145,7 @@ def main() -> None:
     # warm-up (oneDNN/cuDNN primitive creation), then alternating rounds
     our_loop(patches, same, device, 2.0)
     usual_loop(patches, same, device, 2.0, args.workers)
-    resident_loop(patches, same, device, 2.0)
+    usual_loop(patches, same, device, 2.0, args.workers, channels_last=True)
     totals = {name: [0, 0.0] for name in contestants}
     per_round: dict[str, list[float]] = {name: [] for name in contestants}
     with tqdm(total=args.rounds * len(contestants), desc="rounds", unit="run", leave=False) as bar:

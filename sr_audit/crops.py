@@ -144,11 +144,6 @@ class CropSource:
     #: What one sample of an epoch is, for messages.
     sample_name = "training images (one random crop each per epoch)"
 
-    @property
-    def sample_side(self) -> int:
-        """Side of one input crop in pixels."""
-        return self.crop_size
-
     def __post_init__(self) -> None:
         x, y, s = self.inputs, self.targets, self.sizes
         if x.ndim != 4 or x.shape != y.shape or s.shape != (x.shape[0], 2) or y.dtype != torch.uint8:

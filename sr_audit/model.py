@@ -26,16 +26,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from sr_audit.errors import SpecError
-from sr_audit.matmul_conv import conv_nhwc
 
 PADDINGS: dict[str, str] = {
     "valid": "no padding; output shrinks by f1 + f2 + f3 - 3 (paper training)",
     "same-replicate": "replicate-pad each layer's input by f // 2 (authors' MATLAB inference, imfilter 'replicate')",
     "same-zero": "zero-pad each layer's input by f // 2 (common reimplementations)",
 }
-
-#: :func:`sr_audit.matmul_conv.conv_nhwc` padding of each policy.
-_MATMUL_PAD: dict[str, str | None] = {"valid": None, "same-replicate": "replicate", "same-zero": "zero"}
 
 
 @dataclass(frozen=True)
@@ -128,19 +124,6 @@ class SRCNN(nn.Module):
         x = F.relu(self._layer(self.conv1, x))
         x = F.relu(self._layer(self.conv2, x))
         return self._layer(self.conv3, x)
-
-    def forward_matmul(self, x: torch.Tensor) -> torch.Tensor:
-        """What :meth:`forward` computes, with each layer as one matrix product on channels-last data.
-
-        Equal to :meth:`forward` up to float rounding, gradients included; on the CPU it trains
-        small batches of SRCNN's windows faster than library convolutions (:mod:`sr_audit.matmul_conv`,
-        ``benchmarks/train_speed.py``). It holds ``f1²`` copies of the input, so the training loop
-        uses it and whole-image inference does not.
-        """
-        pad = _MATMUL_PAD[self.config.padding]
-        h = conv_nhwc(x.permute(0, 2, 3, 1), self.conv1, pad, relu=True)
-        h = conv_nhwc(h, self.conv2, pad, relu=True)
-        return conv_nhwc(h, self.conv3, pad).permute(0, 3, 1, 2)
 
 
 def fold_input_mean(model: SRCNN, mean: Sequence[float]) -> SRCNN:

@@ -134,11 +134,6 @@ class PatchSet:
     #: What one sample of an epoch is, for messages.
     sample_name = "training windows"
 
-    @property
-    def sample_side(self) -> int:
-        """Side of one input window in pixels."""
-        return int(self.inputs.shape[-1])
-
     def to(self, device: torch.device | str) -> "PatchSet":
         """The same patches on ``device`` (``self`` when already there)."""
         return PatchSet(self.inputs.to(device), self.targets.to(device))

@@ -19,13 +19,9 @@ each of those images (its corner drawn from the same generator, :mod:`sr_audit.c
 forward, loss, backward and the optimizer. There is no ``DataLoader`` and no per-sample Python
 work. An epoch is ``len(samples) // batch_size`` steps, ``len`` being the number of windows or of
 images (the last incomplete batch of a permutation is dropped, so every step has the same
-shape). Batches are stored channels-last and the model runs as matrix products
-(:meth:`sr_audit.model.SRCNN.forward_matmul`, :mod:`sr_audit.matmul_conv`): on the CPU that is
-level with oneDNN's ``channels_last`` convolutions at batches of 128 and ahead at small batches
-such as the ``fast`` recipe's 8 (``benchmarks/train_speed.py``, benchmarks/README.md). Its first
-layer holds ``f1²`` copies of the batch, so batches whose copies would exceed
-:data:`MATMUL_MAX_BYTES` (large random crops) run the library convolutions instead; the summary
-says which (``layers``). ``torch.compile`` was measured slower on the CPU and is not used. The thread count is torch's
+shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.5x
+faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
+measured slower on the CPU and is not used. The thread count is torch's
 (``torch.set_num_threads``; ``sr-audit train --threads``).
 
 With a recipe's ``augment="dihedral"`` the permutation runs over every (window, orientation) pair
@@ -101,19 +97,6 @@ MODEL_FILE = "model.pt"
 
 #: A step whose loss exceeds this multiple of the first step's loss counts as divergence.
 EXPLOSION_FACTOR = 100.0
-
-#: Largest first-layer input, unfolded (``f1²`` values per input value, float32), of a batch that
-#: training runs as matrix products; 33x33 windows in batches of 128 need 26 MB.
-MATMUL_MAX_BYTES = 64 * 2**20
-
-
-def layer_implementation(samples: "TrainingSamples", recipe: Recipe) -> str:
-    """``"matmul"`` (:meth:`SRCNN.forward_matmul`) or ``"conv"`` (library convolutions) for training
-    ``recipe`` on ``samples``, by the size of the first layer's unfolded batch (:data:`MATMUL_MAX_BYTES`)."""
-    config = recipe.model_config
-    side = samples.sample_side + (config.f1 - 1 if config.padding != "valid" else 0)
-    unfolded = recipe.batch_size * side**2 * config.channels * config.f1**2 * 4
-    return "matmul" if unfolded <= MATMUL_MAX_BYTES else "conv"
 
 
 class TrainingDivergedError(SrAuditError, RuntimeError):
@@ -424,8 +407,7 @@ def train_patches(
     generator = torch.Generator().manual_seed(seed)
     model = SRCNN(config)
     init_model(model, recipe, generator)
-    layers = layer_implementation(patches, recipe)
-    model = model.to(dev, memory_format=torch.channels_last if layers == "conv" else torch.contiguous_format)
+    model = model.to(dev, memory_format=torch.channels_last)
     optimizer = make_optimizer(model, recipe)
     run = _Run(model, optimizer, generator, n)
     if resume:
@@ -442,7 +424,6 @@ def train_patches(
         raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
 
     loss_fn = loss_function(recipe)
-    forward = model.forward_matmul if layers == "matmul" else model
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
     every_steps = options.checkpoint_every.total_steps(n, batch)
     every_seconds = options.checkpoint_every.seconds
@@ -455,7 +436,7 @@ def train_patches(
 
     def plain() -> SRCNN:
         """The model as it runs on raw inputs: ``model`` itself, or with the mean folded in (``centre``)."""
-        return model if mean is None else fold_input_mean(model, mean).to(dev)
+        return model if mean is None else fold_input_mean(model, mean).to(dev, memory_format=torch.channels_last)
 
     def score() -> float | None:
         if evaluator is None:
@@ -512,7 +493,7 @@ def train_patches(
             if shift is not None:
                 x, y = x - shift, y - shift
             with autocast:
-                out = forward(x)
+                out = model(x)
                 loss = loss_fn(out.float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -570,7 +551,6 @@ def train_patches(
         "epoch_samples": n,
         "input_mean": mean,
         "device": str(dev),
-        "layers": layers,
         "threads": torch.get_num_threads(),
         "amp": options.amp and dev.type == "cuda",
         "tf32": options.tf32 and dev.type == "cuda",

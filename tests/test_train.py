@@ -110,35 +110,6 @@ def test_same_seed_gives_identical_weights_and_another_seed_differs():
     assert sa["steps"] == 12 and sa["final_loss"] < sa["history"][0]["loss"] * 2
 
 
-def test_layer_implementation_follows_the_unfolded_batch_size():
-    from sr_audit.crops import CropSource
-    from sr_audit.train import MATMUL_MAX_BYTES, layer_implementation
-
-    assert layer_implementation(_patches(), SMALL) == "matmul"
-    windows = PatchSet(torch.zeros(1, 1, 33, 33), torch.zeros(1, 1, 21, 21))
-    assert layer_implementation(windows, get_recipe("paper")) == "matmul"  # 128 x 625 x 81 x 4 B = 26 MB
-    paper = get_recipe("paper")
-    assert 128 * 25 * 25 * 81 * 4 <= MATMUL_MAX_BYTES < 4096 * 25 * 25 * 81 * 4
-    assert layer_implementation(windows, paper.replace(batch_size=4096)) == "conv"
-    crops = CropSource(torch.zeros(1, 3, 224, 224), torch.zeros(1, 3, 224, 224, dtype=torch.uint8),
-                       torch.tensor([[224, 224]]), 224, 0)
-    assert layer_implementation(crops, get_recipe("div2k-small")) == "conv"  # 16 x 232² x 243 x 4 B = 837 MB
-
-
-def test_both_layer_implementations_train_alike(monkeypatch):
-    """Matrix products and library convolutions compute the same function: after 20 steps the weights agree to rounding."""
-    import sr_audit.train as train
-
-    p = _patches()
-    a, sa = train_patches(p, SMALL, seed=5, budget=Budget("steps", 20), options=QUIET)
-    monkeypatch.setattr(train, "MATMUL_MAX_BYTES", 0)
-    b, sb = train_patches(p, SMALL, seed=5, budget=Budget("steps", 20), options=QUIET)
-    assert (sa["layers"], sb["layers"]) == ("matmul", "conv")
-    for x, y in zip(a.state_dict().values(), b.state_dict().values()):
-        torch.testing.assert_close(x, y, rtol=1e-4, atol=1e-6)
-    assert not _same_weights(a, b)  # not one path under two names
-
-
 def test_training_lowers_the_loss():
     p = _patches()
     _, s = train_patches(p, SMALL, budget=Budget("steps", 60), options=QUIET)
