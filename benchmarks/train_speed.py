@@ -25,12 +25,17 @@ shared machine the load drifts over minutes, so the script also prints each cont
 the usual loop within every round (median and range): short rounds, many of them, keep that ratio
 steady where the totals move. Runs on CUDA when present (``--device auto``).
 
+On the CPU the process first calls :func:`sr_audit.allocator.retain_freed_memory`, as
+:func:`sr_audit.train.train_model` does, so every contestant reuses freed memory rather than
+page-faulting it in anew at each step; ``--default-malloc`` leaves the allocator as it is, to
+measure what that is worth (run the script both ways).
+
 Data: the patches of ``--data`` (default T91 when found, else the embedded training split)
 degraded by ``--backend`` (default matlab) at x``--scale``, through the patch cache.
 
 Usage::
 
-    python benchmarks/train_speed.py [--seconds 5] [--rounds 12] [--device auto] [--threads N]
+    python benchmarks/train_speed.py [--seconds 5] [--rounds 12] [--device auto] [--threads N] [--default-malloc]
 """
 from __future__ import annotations
 
@@ -45,6 +50,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from sr_audit.allocator import retain_freed_memory
 from sr_audit.datasets import find_data_root, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
@@ -115,11 +121,13 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--recipe", default="fast")
     parser.add_argument("--batch", type=int, default=128, help="batch of the usual loop and of 'ours' (default 128)")
+    parser.add_argument("--default-malloc", action="store_true", help="leave the C allocator untuned (see the module notes)")
     parser.add_argument("--json", action="store_true", help="print one JSON record instead of text")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
+    retained = device.type == "cpu" and not args.default_malloc and retain_freed_memory()
     recipe = get_recipe(args.recipe)
     root, _ = find_data_root()
     data = args.data or ("T91" if root is not None and (root / "T91").is_dir() else "embedded-train")
@@ -159,7 +167,7 @@ def main() -> None:
     rates = {name: seen / taken for name, (seen, taken) in totals.items()}
     usual_name = f"usual, batch {args.batch}"
     usual = rates[usual_name]
-    # ratio within each round: both loops ran minutes apart at most, under the same load
+    # ratio within each round: the two loops ran seconds apart, under the same load
     round_ratios = {
         name: sorted(r / u for r, u in zip(per_round[name], per_round[usual_name])) for name in contestants
     }
@@ -171,6 +179,7 @@ def main() -> None:
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
         "threads": torch.get_num_threads(),
         "workers": args.workers,
+        "retain_freed_memory": retained,
         "patches": len(patches),
         "data": f"{images.name} {deg}",
         "seconds_per_round": args.seconds,
@@ -184,7 +193,8 @@ def main() -> None:
         print(json.dumps(record))
         return
     print(f"data: {record['data']}, {record['patches']} windows, device {record['device']}, "
-          f"{record['threads']} threads, torch {record['torch']}, DataLoader workers {args.workers}")
+          f"{record['threads']} threads, torch {record['torch']}, DataLoader workers {args.workers}, "
+          f"freed memory retained: {'yes' if retained else 'no'}")
     print(f"load average before {record['load_before']}, after {record['load_after']}")
     print(f"{'contestant':<46} {'patches/s':>9}  ratio  per-round ratio: median [min, max]")
     for name, rate in rates.items():

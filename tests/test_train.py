@@ -308,6 +308,22 @@ def test_train_model_saves_the_model_with_metadata(tmp_path, image_folder):
     assert meta["versions"]["backend pil"].startswith("Pillow") and meta["wall_seconds"] >= meta["train_seconds"]
 
 
+def test_train_model_tunes_the_allocator_on_the_cpu_and_train_patches_does_not(monkeypatch, image_folder):
+    import sr_audit.train as train
+    from sr_audit.datasets import load_dataset
+    from sr_audit.degradation import Degradation
+
+    calls = []
+    monkeypatch.setattr(train, "retain_freed_memory", lambda: calls.append("tuned") or True)
+    train_patches(_patches(), SMALL, budget=Budget("steps", 2), options=QUIET)
+    assert calls == []
+    recipe = get_recipe("quick").replace(batch_size=8)
+    train.train_model(
+        Degradation.parse("pil", scale=3), load_dataset(str(image_folder)), recipe, budget=Budget("steps", 2), device="cpu", progress=False
+    )
+    assert calls == ["tuned"]
+
+
 def test_train_model_refuses_a_degradation_in_the_wrong_space(image_folder):
     from sr_audit.datasets import load_dataset
     from sr_audit.degradation import Degradation
