@@ -9,7 +9,7 @@ on its own, and returns freed memory at the top of its heap to the system; eithe
 writes to new pages, and the kernel's page faults (each 4 KiB page zero-filled on first touch) then
 cost more than the memory-bound operations that touch them (ReLU and its gradient). Setting the
 two thresholds (:data:`MMAP_THRESHOLD`, :data:`TRIM_THRESHOLD`) keeps those blocks in the heap,
-reused step after step. On the 2-core dev VM that makes batch-128 training about 1.5x faster
+reused step after step. On the 2-core dev VM that makes batch-128 training 1.6-1.7x faster
 (benchmarks/README.md, "Training throughput"). The price: the process keeps up to
 :data:`TRIM_THRESHOLD` bytes of freed memory instead of handing them back.
 

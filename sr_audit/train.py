@@ -19,7 +19,7 @@ each of those images (its corner drawn from the same generator, :mod:`sr_audit.c
 forward, loss, backward and the optimizer. There is no ``DataLoader`` and no per-sample Python
 work. An epoch is ``len(samples) // batch_size`` steps, ``len`` being the number of windows or of
 images (the last incomplete batch of a permutation is dropped, so every step has the same
-shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.5x
+shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.8x
 faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
 measured slower on the CPU and is not used. :func:`train_model` also keeps freed memory in the
 allocator for reuse (:mod:`sr_audit.allocator`), which this function, a library routine, does not
@@ -644,7 +644,8 @@ def train_model(
 
     Training on the CPU first calls :func:`sr_audit.allocator.retain_freed_memory`, which tunes
     the C allocator of the whole process (glibc only) so that each step's large blocks are reused
-    rather than page-faulted in anew: about 1.5x faster at large batches.
+    rather than page-faulted in anew: 1.6-1.7x faster at batches of 128 (benchmarks/README.md). The
+    metadata's ``freed_memory_retained`` says whether it took effect.
 
     Returns
     -------
@@ -663,8 +664,7 @@ def train_model(
             f"{recipe.space!r}, got {degradation.space!r}"
         )
     dev = resolve_device(device) if not isinstance(device, torch.device) else device
-    if dev.type == "cpu":
-        retain_freed_memory()  # process-wide: see sr_audit.allocator
+    retained = dev.type == "cpu" and retain_freed_memory()  # process-wide: see sr_audit.allocator
     options = dataclasses.replace(options or TrainOptions(), progress=progress)
     images = tuple(train_images)
     samples = prepare_samples(images, degradation, recipe, cache_dir=cache_dir)
@@ -719,6 +719,7 @@ def train_model(
         },
         "eval": final_eval,
         "versions": _versions(degradation),
+        "freed_memory_retained": retained,
         "prepare_seconds": prep_seconds,
         "wall_seconds": time.perf_counter() - wall_start,
         **{k: summary[k] for k in summary if k != "psnr"},

@@ -318,10 +318,10 @@ def test_train_model_tunes_the_allocator_on_the_cpu_and_train_patches_does_not(m
     train_patches(_patches(), SMALL, budget=Budget("steps", 2), options=QUIET)
     assert calls == []
     recipe = get_recipe("quick").replace(batch_size=8)
-    train.train_model(
+    result = train.train_model(
         Degradation.parse("pil", scale=3), load_dataset(str(image_folder)), recipe, budget=Budget("steps", 2), device="cpu", progress=False
     )
-    assert calls == ["tuned"]
+    assert calls == ["tuned"] and result.metadata["freed_memory_retained"] is True
 
 
 def test_train_model_refuses_a_degradation_in_the_wrong_space(image_folder):
