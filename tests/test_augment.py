@@ -62,7 +62,7 @@ def test_degradation_commutes_with_flips_and_rotations(spec):
             assert worst <= (1 / 255 + 1e-9 if uint8_path else 1e-6), f"{spec}: rot90 x{k}, mirror {mirror}: {worst}"
 
 
-def test_dihedral_recipe_draws_every_window_in_every_orientation_once_per_epoch():
+def test_dihedral_recipe_draws_every_window_in_every_orientation_once_per_epoch(monkeypatch):
     g = torch.Generator().manual_seed(0)
     x = torch.rand(16, 1, 21, 21, generator=g)
     patches = PatchSet(x, x[:, :, 6:-6, 6:-6].contiguous())
@@ -74,11 +74,8 @@ def test_dihedral_recipe_draws_every_window_in_every_orientation_once_per_epoch(
         seen.append(index.clone())
         return original(self, index, generator)
 
-    PatchSet.batch = spy
-    try:
-        _, summary = train_patches(patches, recipe, budget=Budget("epochs", 1), options=TrainOptions(progress=False))
-    finally:
-        PatchSet.batch = original
+    monkeypatch.setattr(PatchSet, "batch", spy)
+    _, summary = train_patches(patches, recipe, budget=Budget("epochs", 1), options=TrainOptions(progress=False))
     assert summary["steps"] == 8 and summary["epoch_samples"] == 128 and summary["num_patches"] == 16
     counts = torch.bincount(torch.cat(seen), minlength=16)
     assert counts.tolist() == [8] * 16, "each window once per orientation"
