@@ -1,0 +1,521 @@
+"""Pair HR, LR and SR files by name, with the folder layouts and file names of the field.
+
+Every command that takes two folders (``identify``, ``score``, ...) pairs their files here, by
+name and never by sorted order. :func:`pair_files` takes a *reference* folder (HR, ground truth)
+and an *other* folder (LR inputs or SR outputs) and returns a :class:`Pairing`.
+
+Naming rules (:data:`NAME_RULES`)
+---------------------------------
+Each file stem gives one or more candidate keys, one per rule that parses it; two files pair when
+they share a key. Rules, from the most literal to the loosest:
+
+==================  =============================  ================================================
+rule                example stems                  key
+==================  =============================  ================================================
+``plain``           ``baby``, ``baby_GT``          the stem itself
+``role tag``        ``baby_HR``, ``baby_LR``,      the stem without a trailing role tag
+                    ``baby_GT``, ``baby_SR``       (:data:`ROLE_TAGS`), after ``_``, ``-`` or ``.``
+``RCAN``            ``baby_HR_x2``,                ``NAME_TAG_xK``: NAME, TAG a role or a method
+                    ``baby_LRBI_x2``,              name, K the scale
+                    ``baby_RCAN_x2``
+``SelfExSR``        ``img_001_SRF_2_HR``           ``NAME_SRF_K[_TAG]``
+``scale tag``       ``babyx2``, ``0801x4``,        ``NAMExK`` (DIV2K, EDSR, SwinIR)
+                    ``baby_x4``
+``shared suffix``   ``baby_SwinIR``,               the stem without the suffix that every file of
+                    ``bird_SwinIR``                its folder shares (from a ``_``, ``-`` or ``.``)
+``pattern``         ``--pattern '{name}_SR_x{scale}'``  the other folder's stems only, and only it
+==================  =============================  ================================================
+
+A pair's *rank* is the sum of its two files' rule ranks (table order, ``plain`` = 0); pairs are
+made level by level from the lowest rank, so a literal match always wins over a loose one. A file
+that could pair with two or more files at the same rank is *ambiguous*: it is listed and not
+paired, never paired by guess. A file is never paired with itself.
+
+Roles in one folder
+-------------------
+A folder that holds both HR-tagged files (``_HR``, ``_GT``) and others (SelfExSR's ``_HR`` /
+``_LR`` in one folder, or the same folder given twice) is split by the tags: the reference side
+keeps the HR-tagged files, the other side drops them. A folder whose files all carry one tag keeps
+them all (``sr-audit resize`` writes Set5's ``baby_GT.bmp`` as ``baby_GT.png``: an LR file).
+
+Scales
+------
+A scale read from a name (``x2``, ``SRF_2``) or from a folder name (``X4``, ``x4``, ``LRbicx4``,
+``image_SRF_4``) goes with the pair. With ``scale`` given, candidates that name another scale are
+dropped (a folder may hold several scales); :attr:`Pairing.scale` is the one scale the names say,
+or None when they say none or several.
+
+Folder layouts
+--------------
+A folder without images directly inside is resolved to one of its subfolders when exactly one
+fits the role and scale (:data:`SUBFOLDERS`): BasicSR's ``Set5/GTmod12`` and ``Set5/LRbicx4``,
+DIV2K's ``LR_bicubic/X4``, ``HR`` / ``LR`` folders, per-scale ``x2`` / ``x3`` folders. What was
+resolved is said in :attr:`Pairing.notes`. Sizes are not checked here: how an HR relates to an LR
+or SR image (modcrop, full size) is the caller's business.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sr_audit.errors import DataError, ImageError, SpecError
+from sr_audit.image_io import IMAGE_EXTENSIONS, list_images
+
+#: What the second folder of a pairing holds.
+OTHER_ROLES: dict[str, str] = {
+    "lr": "low-resolution inputs (made from the HR images)",
+    "sr": "super-resolved outputs of a model",
+}
+
+#: Role tags at the end of a stem (lower case) and the role they mean.
+ROLE_TAGS: dict[str, str] = {
+    "hr": "hr",
+    "gt": "hr",
+    "lr": "lr",
+    "lrbi": "lr",
+    "lrbd": "lr",
+    "lrdn": "lr",
+    "bicubic": "lr",
+    "sr": "sr",
+}
+
+_SEP = r"[_\-.]"
+_ROLE_ALTERNATIVES = "|".join(sorted(ROLE_TAGS, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """One naming convention: a full-match regex on the stem with a ``name`` group and optional
+    ``scale`` and ``tag`` groups."""
+
+    name: str
+    example: str
+    regex: re.Pattern[str]
+
+
+#: The naming rules tried on every stem, in rank order (module docstring); ``shared suffix`` and
+#: ``pattern`` depend on the folder and the option and are added by :func:`pair_files`.
+NAME_RULES: tuple[NameRule, ...] = (
+    NameRule("plain", "baby", re.compile(r"(?P<name>.+)")),
+    NameRule("role tag", "baby_HR, baby_GT, baby_LR, baby_SR",
+             re.compile(rf"(?P<name>.+?){_SEP}(?P<tag>{_ROLE_ALTERNATIVES})", re.IGNORECASE)),
+    NameRule("RCAN", "baby_HR_x2, baby_LRBI_x2, baby_RCAN_x2",
+             re.compile(r"(?P<name>.+?)_(?P<tag>[A-Za-z][A-Za-z0-9]*)_[xX](?P<scale>\d+)")),
+    NameRule("SelfExSR", "img_001_SRF_2_HR",
+             re.compile(r"(?P<name>.+?)_SRF_(?P<scale>\d+)(?:_(?P<tag>[A-Za-z]+))?")),
+    NameRule("scale tag", "babyx2, 0801x4, baby_x4", re.compile(rf"(?P<name>.+?){_SEP}?[xX](?P<scale>\d+)")),
+)
+
+SHARED_SUFFIX = "shared suffix"
+PATTERN = "pattern"
+
+#: Rank of each rule (lower is more literal).
+RULE_RANKS: dict[str, int] = {**{r.name: i for i, r in enumerate(NAME_RULES)}, SHARED_SUFFIX: len(NAME_RULES), PATTERN: 0}
+
+#: Subfolder names a folder without images is resolved to, by role (``{s}``: the scale).
+SUBFOLDERS: dict[str, tuple[str, ...]] = {
+    "hr": (r"gtmod\d+", "gt", "hr", "original", "ground_?truth"),
+    "lr": (r"lrbicx{s}", r"x{s}", r"lr_?bicubic", r"lr", r"lrbi", r"image_srf_{s}", r"lr_?x{s}"),
+    "sr": (r"x{s}", r"sr"),
+}
+
+#: Folder names that carry a scale.
+_FOLDER_SCALE = re.compile(r"(?:lrbicx|lr_?x|x|image_srf_|srf_?)(?P<scale>\d+)", re.IGNORECASE)
+#: A scale token inside a shared suffix (``_RCAN_x2``, ``_x4_SR``, ``_SRF_3``).
+_SUFFIX_SCALE = re.compile(rf"(?:^|{_SEP})(?:[xX]|SRF_)(?P<scale>\d+)(?={_SEP}|$)")
+
+#: How deep :func:`resolve_folder` descends.
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class FilePair:
+    """A reference file and the other file made from it (or for it).
+
+    Attributes
+    ----------
+    name : str
+        The key both names share.
+    reference, other : Path
+    scale : int or None
+        The scale the names or folders say.
+    rule : str
+        The looser of the two files' rules (``plain``, ``role tag``, ``RCAN``, ...).
+    """
+
+    name: str
+    reference: Path
+    other: Path
+    scale: int | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What :func:`pair_files` found (module docstring).
+
+    Attributes
+    ----------
+    reference_dir, other_dir : Path
+        The folders actually read (after resolving layouts).
+    other_role : str
+        Key of :data:`OTHER_ROLES`.
+    pairs : tuple of FilePair
+        Sorted by name.
+    scale : int or None
+        The one scale the names and folders of the pairs say, else None.
+    unmatched : tuple of Path
+        Image files of either folder without a partner.
+    ambiguous : tuple of str
+        One line per file that could pair with several files equally well (not paired).
+    notes : tuple of str
+        Layouts resolved, files set aside by role or scale.
+    """
+
+    reference_dir: Path
+    other_dir: Path
+    other_role: str
+    pairs: tuple[FilePair, ...]
+    scale: int | None
+    unmatched: tuple[Path, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def rules(self) -> dict[str, int]:
+        """Rule -> number of pairs it made."""
+        counts: dict[str, int] = {}
+        for p in self.pairs:
+            counts[p.rule] = counts.get(p.rule, 0) + 1
+        return counts
+
+    def describe(self) -> str:
+        """A few lines for reports: folders, rules, scale, what was left unpaired."""
+        rules = ", ".join(f"{rule} ({n})" for rule, n in self.rules().items())
+        scale = f"x{self.scale} from the names" if self.scale is not None else "no scale in the names"
+        lines = [
+            f"pairing: {len(self.pairs)} pairs of HR {self.reference_dir} and {self.other_role.upper()} "
+            f"{self.other_dir} by name, rules {rules}; {scale}",
+        ]
+        lines += [f"  {note}" for note in self.notes]
+        if self.ambiguous:
+            lines.append(f"  ambiguous (not paired): {'; '.join(self.ambiguous)}")
+        if self.unmatched:
+            lines.append(f"  without a partner (ignored): {_examples(self.unmatched, 8)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: str
+    rank: int
+    rule: str
+    scale: int | None
+    tag: str | None
+
+
+def _examples(paths: Sequence[Path], n: int) -> str:
+    names = [p.name for p in paths[:n]]
+    return ", ".join(names) + (f", ... ({len(paths)} in all)" if len(paths) > n else "")
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """The full-match regex of a ``--pattern`` such as ``{name}_SR_x{scale}``.
+
+    ``{name}`` (required, once) matches the shared key, ``{scale}`` (optional) an integer; every
+    other character is literal.
+
+    >>> compile_pattern("{name}_SR_x{scale}").fullmatch("baby_SR_x4").groupdict()
+    {'name': 'baby', 'scale': '4'}
+    """
+    if not isinstance(pattern, str) or pattern.count("{name}") != 1:
+        raise SpecError(f"--pattern {pattern!r} must contain {{name}} exactly once, e.g. '{{name}}_SR_x{{scale}}'")
+    parts = re.split(r"(\{[^{}]*\})", pattern)
+    out = []
+    for part in parts:
+        if part == "{name}":
+            out.append("(?P<name>.+?)")
+        elif part == "{scale}":
+            if "(?P<scale>" in "".join(out):
+                raise SpecError(f"--pattern {pattern!r} has {{scale}} twice; use it once")
+            out.append(r"(?P<scale>\d+)")
+        elif part.startswith("{") and part.endswith("}"):
+            raise SpecError(f"--pattern {pattern!r}: unknown placeholder {part}; use {{name}} and {{scale}}")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out))
+
+
+def _folder_scale(folder: Path) -> int | None:
+    m = _FOLDER_SCALE.fullmatch(folder.name)
+    return int(m["scale"]) if m else None
+
+
+def _subfolder_matches(name: str, role: str, scale: int | None) -> tuple[bool, int | None]:
+    """Whether a subfolder name fits ``role`` (and ``scale``), and the scale it names."""
+    for template in SUBFOLDERS[role]:
+        regex = template.replace("{s}", str(scale) if scale is not None else r"(?P<scale>\d+)")
+        m = re.fullmatch(regex, name, re.IGNORECASE)
+        if m:
+            named = m.groupdict().get("scale")
+            return True, int(named) if named else (scale if "{s}" in template else None)
+    return False, None
+
+
+def _has_images(folder: Path) -> bool:
+    wanted = tuple(f".{e}" for e in IMAGE_EXTENSIONS)
+    return any(p.is_file() and p.suffix.lower() in wanted for p in folder.iterdir())
+
+
+def resolve_folder(path: str | os.PathLike[str], role: str, scale: int | None = None) -> tuple[Path, list[str]]:
+    """The folder of ``role`` images that ``path`` names, and notes on what was resolved.
+
+    A folder with images is itself; one without is resolved to the one subfolder that fits
+    ``role`` and ``scale`` (:data:`SUBFOLDERS`), down to :data:`MAX_DEPTH` levels.
+
+    Raises
+    ------
+    ImageError
+        ``path`` does not exist, or no subfolder (or several, for different scales) fits.
+    """
+    folder = Path(path)
+    if not folder.exists():
+        raise ImageError(f"{folder}: no such file or folder; check the path")
+    if folder.is_file():
+        return folder, []
+    start, notes = folder, []
+    for _ in range(MAX_DEPTH):
+        if _has_images(folder):
+            break
+        subs = sorted(p for p in folder.iterdir() if p.is_dir())
+        fits = [(p, _subfolder_matches(p.name, role, scale)[1]) for p in subs if _subfolder_matches(p.name, role, scale)[0]]
+        if len(fits) != 1:
+            what = ", ".join(p.name for p in subs[:12]) or "no subfolders"
+            if len(fits) > 1:
+                raise ImageError(
+                    f"{folder} holds no images but several {role.upper()} subfolders ({', '.join(p.name for p, _ in fits)}); "
+                    + ("pass --scale S to pick one" if scale is None else "name the subfolder itself")
+                )
+            list_images(folder)  # raises the plain "holds no image files" error
+        folder = fits[0][0]
+    else:
+        list_images(folder)
+    if folder != start:
+        notes.append(f"{role.upper()} folder {start} -> {folder} (layout)")
+    return folder, notes
+
+
+def _parse(stem: str, rules: Iterable[NameRule]) -> list[_Candidate]:
+    out = []
+    for rule in rules:
+        m = rule.regex.fullmatch(stem)
+        if m and m["name"]:
+            groups = m.groupdict()
+            scale = int(groups["scale"]) if groups.get("scale") else None
+            out.append(_Candidate(m["name"], RULE_RANKS[rule.name], rule.name, scale, groups.get("tag")))
+    return out
+
+
+def _shared_suffix(stems: Sequence[str]) -> str:
+    """The longest suffix, starting at a separator, that every stem has and none is entirely."""
+    if len(stems) < 2:
+        return ""
+    suffix = os.path.commonprefix([s[::-1] for s in stems])[::-1]
+    while suffix:
+        cut = re.search(_SEP, suffix)
+        if cut is None:
+            return ""
+        suffix = suffix[cut.start():]
+        if all(len(s) > len(suffix) for s in stems):
+            return suffix
+        suffix = suffix[1:]
+    return ""
+
+
+def _role_of(candidates: Sequence[_Candidate]) -> str | None:
+    for c in candidates:
+        if c.tag is not None and c.tag.lower() in ROLE_TAGS:
+            return ROLE_TAGS[c.tag.lower()]
+    return None
+
+
+def _candidates(files: Sequence[Path], side: str, folder_scale: int | None, pattern: re.Pattern[str] | None,
+                scale: int | None, notes: list[str], label: str) -> dict[Path, list[_Candidate]]:
+    """Candidate keys of every file of one side, after the role split and the scale filter."""
+    if pattern is not None:
+        parsed = {}
+        for f in files:
+            m = pattern.fullmatch(f.stem)
+            if m:
+                s = int(m["scale"]) if m.groupdict().get("scale") else folder_scale
+                parsed[f] = [_Candidate(m["name"], RULE_RANKS[PATTERN], PATTERN, s, None)]
+    else:
+        parsed = {f: _parse(f.stem, NAME_RULES) for f in files}
+    roles = {f: _role_of(c) for f, c in parsed.items()}
+    if "hr" in roles.values() and any(r != "hr" for r in roles.values()):
+        keep_hr = side == "reference"
+        dropped = [f for f, r in roles.items() if (r == "hr") != keep_hr]
+        parsed = {f: c for f, c in parsed.items() if f not in dropped}
+        if dropped:
+            notes.append(f"{label}: {len(dropped)} files set aside by their role tags ({_examples(dropped, 3)})")
+    if pattern is None:
+        stems = [f.stem for f in parsed]
+        suffix = _shared_suffix(stems)
+        if suffix:
+            m = _SUFFIX_SCALE.search(suffix)
+            s = int(m["scale"]) if m else None
+            for f in parsed:
+                parsed[f].append(_Candidate(f.stem[: -len(suffix)], RULE_RANKS[SHARED_SUFFIX], SHARED_SUFFIX, s, None))
+    out: dict[Path, list[_Candidate]] = {}
+    other_scale = []
+    for f, cands in parsed.items():
+        cands = [c if c.scale is not None else _Candidate(c.key, c.rank, c.rule, folder_scale, c.tag) for c in cands]
+        if scale is not None:
+            kept = [c for c in cands if c.scale in (None, scale)]
+            if cands and not kept:
+                other_scale.append(f)
+            cands = kept
+        out[f] = cands
+    if other_scale:
+        notes.append(f"{label}: {len(other_scale)} files named for another scale than x{scale} ({_examples(other_scale, 3)})")
+    return out
+
+
+def pair_files(
+    reference_dir: str | os.PathLike[str],
+    other_dir: str | os.PathLike[str],
+    *,
+    other_role: str = "lr",
+    pattern: str | None = None,
+    scale: int | None = None,
+) -> Pairing:
+    """Pair the images of ``reference_dir`` (HR) with those of ``other_dir`` by name.
+
+    Parameters
+    ----------
+    reference_dir : str or PathLike
+        Folder (or layout root, see :func:`resolve_folder`) of the HR / ground-truth images.
+    other_dir : str or PathLike
+        Folder of the LR or SR images; may be ``reference_dir`` itself for SelfExSR-style folders.
+    other_role : {'lr', 'sr'}
+        What ``other_dir`` holds.
+    pattern : str, optional
+        Stem pattern of ``other_dir``'s files, e.g. ``'{name}_SR_x{scale}'`` (:func:`compile_pattern`);
+        when given it is the only rule for that side.
+    scale : int, optional
+        Picks per-scale subfolders and drops files named for another scale.
+
+    Returns
+    -------
+    Pairing
+
+    Raises
+    ------
+    DataError
+        No file pairs; the message lists what was found and the rules tried.
+    ImageError
+        A folder is missing or holds no images.
+    SpecError
+        Bad ``other_role``, ``pattern`` or ``scale``.
+    """
+    if other_role not in OTHER_ROLES:
+        raise SpecError(f"other_role {other_role!r} is not one of: {', '.join(OTHER_ROLES)}")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int) or scale < 1):
+        raise SpecError(f"scale must be a positive integer, got {scale!r}")
+    regex = compile_pattern(pattern) if pattern is not None else None
+    notes: list[str] = []
+    ref_dir, n = resolve_folder(reference_dir, "hr", scale)
+    notes += n
+    oth_dir, n = resolve_folder(other_dir, other_role, scale)
+    notes += n
+    ref_files, oth_files = list_images(ref_dir), list_images(oth_dir)
+    ref = _candidates(ref_files, "reference", _folder_scale(ref_dir), None, scale, notes, "HR")
+    oth = _candidates(oth_files, "other", _folder_scale(oth_dir), regex, scale, notes, other_role.upper())
+
+    links: dict[tuple[Path, Path], tuple[int, _Candidate, _Candidate]] = {}
+    by_key: dict[str, list[tuple[Path, _Candidate]]] = {}
+    for f, cands in ref.items():
+        for c in cands:
+            by_key.setdefault(c.key, []).append((f, c))
+    for g, cands in oth.items():
+        for cg in cands:
+            for f, cf in by_key.get(cg.key, ()):
+                if f == g or (cf.scale is not None and cg.scale is not None and cf.scale != cg.scale):
+                    continue
+                rank = cf.rank + cg.rank
+                if (f, g) not in links or rank < links[(f, g)][0]:
+                    links[(f, g)] = (rank, cf, cg)
+
+    pairs: list[FilePair] = []
+    used: set[Path] = set()
+    ambiguous: list[str] = []
+    for level in sorted({r for r, _, _ in links.values()}):
+        at = [(f, g) for (f, g), (r, _, _) in links.items() if r == level and f not in used and g not in used]
+        partners: dict[Path, set[Path]] = {}
+        for f, g in at:
+            partners.setdefault(f, set()).add(g)
+            partners.setdefault(g, set()).add(f)
+        for f, g in sorted(at):
+            if f in used or g in used:
+                continue
+            if len(partners[f]) == 1 and len(partners[g]) == 1:
+                _, cf, cg = links[(f, g)]
+                rule = max((cf, cg), key=lambda c: (c.rank, c.rule != "plain")).rule
+                pairs.append(FilePair(cg.key, f, g, cg.scale if cg.scale is not None else cf.scale, rule))
+                used |= {f, g}
+        for file, others in partners.items():
+            if file not in used and len(others) > 1:
+                ambiguous.append(f"{file.name} fits {', '.join(sorted(o.name for o in others))}")
+                used.add(file)
+    pairs.sort(key=lambda p: (p.name, str(p.other)))
+    names = [p.name for p in pairs]
+    if len(set(names)) != len(names):
+        pairs = _disambiguate(pairs)
+    if not pairs:
+        tried = ", ".join(r.name for r in NAME_RULES) + f", {SHARED_SUFFIX}" if regex is None else f"--pattern {pattern!r}"
+        raise DataError(
+            f"no files paired by name between HR {ref_dir} ({len(ref_files)} images: {_examples(ref_files, 3)}) and "
+            f"{other_role.upper()} {oth_dir} ({len(oth_files)} images: {_examples(oth_files, 3)}); rules tried: {tried}"
+            + ("" if not ambiguous else f"; ambiguous: {'; '.join(ambiguous[:3])}")
+            + "; name the files alike or give the other folder's stems with --pattern '{name}_SR_x{scale}'"
+        )
+    paired = {p.reference for p in pairs} | {p.other for p in pairs}
+    unmatched = tuple(sorted({*ref_files, *oth_files} - paired))
+    scales = {p.scale for p in pairs}
+    return Pairing(
+        reference_dir=ref_dir,
+        other_dir=oth_dir,
+        other_role=other_role,
+        pairs=tuple(pairs),
+        scale=scales.pop() if len(scales) == 1 else None,
+        unmatched=unmatched,
+        ambiguous=tuple(ambiguous),
+        notes=tuple(notes),
+    )
+
+
+def _disambiguate(pairs: list[FilePair]) -> list[FilePair]:
+    """Pairs whose keys clash (two stems reduced to one key) named by the other file's stem."""
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[p.name] = counts.get(p.name, 0) + 1
+    return sorted(
+        (p if counts[p.name] == 1 else FilePair(p.other.stem, p.reference, p.other, p.scale, p.rule) for p in pairs),
+        key=lambda p: (p.name, str(p.other)),
+    )
+
+
+__all__ = [
+    "NAME_RULES",
+    "OTHER_ROLES",
+    "ROLE_TAGS",
+    "SUBFOLDERS",
+    "FilePair",
+    "NameRule",
+    "Pairing",
+    "compile_pattern",
+    "pair_files",
+    "resolve_folder",
+]
