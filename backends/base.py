@@ -66,6 +66,8 @@ class Backend:
     antialias_default: bool
     conventions_fn: Callable[[ResizeSpec], Conventions] = field(repr=False)
     build_fn: Callable[[ResizeSpec], ResizeFn] = field(repr=False)
+    #: Why the library failed to import in this process (set once by :meth:`build`), or None.
+    _import_error: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def default_kernel(self) -> str:
@@ -97,12 +99,36 @@ class Backend:
         return self.conventions_fn(self.resolve(spec))
 
     def build(self, spec: ResizeSpec) -> ResizeFn:
-        """The resize callable of ``spec`` (resolved first); imports the library."""
+        """The resize callable of ``spec`` (resolved first); imports the library.
+
+        A library that is installed but fails to import (a broken wheel, a missing shared library)
+        raises :class:`BackendUnavailableError` with its import error, and the backend reports that
+        error as its :meth:`unavailable_reason` for the rest of the process.
+        """
         self.require()
-        return self.build_fn(self.resolve(spec))
+        resolved = self.resolve(spec)
+        try:
+            return self.build_fn(resolved)
+        except BackendUnavailableError:
+            raise
+        except ImportError as exc:
+            message = str(exc).strip()
+            first_line = message.splitlines()[0] if message else type(exc).__name__
+            reason = (
+                f"{self.library} is installed but cannot be imported ({first_line}); reinstall it with: "
+                f"{self.install_hint}"
+            )
+            object.__setattr__(self, "_import_error", reason)  # a cache on a frozen instance, not its identity
+            raise BackendUnavailableError(f"backend {self.name!r} is unavailable: {reason}") from exc
 
     def unavailable_reason(self) -> str | None:
-        """None when the library can be imported, else why not and how to fix it."""
+        """None when the library is installed, else why not and how to fix it.
+
+        The check is cheap (the module is found on the path, not imported), so listing backends
+        imports no library; an import failure is only known once :meth:`build` has tried.
+        """
+        if self._import_error is not None:
+            return self._import_error
         try:
             found = importlib.util.find_spec(self.module) is not None
         except (ImportError, ValueError):

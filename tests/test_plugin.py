@@ -88,7 +88,17 @@ def _make(name, kernels):
     )
 
 
+def _build_needing_broken_library(spec):
+    import toy_sr.brokenlib  # noqa: F401  (raises ImportError, like a wheel missing its shared library)
+    return _build(spec)
+
+
 BACKEND = _make("toy", {"bicubic": False, "nearest": False})
+BROKEN_LIBRARY = Backend(
+    name="toybroken", library="Toy broken", distribution="toy-sr", module="toy_sr.brokenlib",
+    install_hint="pip install --force-reinstall toy-sr", kernels={"nearest": False}, antialias_default=False,
+    conventions_fn=_conventions, build_fn=_build_needing_broken_library,
+)
 IMPOSTOR = _make("pil", {"bicubic": False})
 NEAREST_ONLY = _make("toynn", {"nearest": False})
 '''
@@ -109,6 +119,7 @@ def _install(root: Path, dist: str, entry_points: dict[str, str]) -> Path:
     (source / "pyproject.toml").write_text(_pyproject(dist, entry_points))
     (source / "toy_sr" / "__init__.py").write_text("")
     (source / "toy_sr" / "backend.py").write_text(BACKEND_MODULE)
+    (source / "toy_sr" / "brokenlib.py").write_text('raise ImportError("libtoy.so.1: cannot open shared object file")\n')
     site = root / "site"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
@@ -192,3 +203,41 @@ def test_broken_plugin_is_listed_unavailable_and_others_still_work(tmp_path: Pat
     text = _run(site, "-m", "sr_audit", "backends")
     assert text.returncode == 0, text.stderr
     assert "broken" in text.stdout and "UNAVAILABLE: backend module cannot be loaded" in text.stdout
+
+
+USE_BROKEN = """\
+import numpy as np
+from sr_audit import backends
+from sr_audit.errors import BackendUnavailableError
+from sr_audit.resize import resize
+backend = backends.get_backend("toybroken")
+print(backend.unavailable_reason())
+try:
+    resize(np.zeros((4, 4), np.uint8), "toybroken", scale=2)
+except BackendUnavailableError as exc:
+    print(exc)
+print(backend.unavailable_reason())
+"""
+
+
+def test_installed_but_broken_library_is_unavailable_with_its_import_error(tmp_path: Path) -> None:
+    """The cheap listing finds the module; building imports it, and the import error is then the reason."""
+    site = _install(tmp_path, "toy-sr", {"toybroken": "toy_sr.backend:BROKEN_LIBRARY"})
+    cheap = _run(site, "-m", "sr_audit", "backends", "--json")
+    assert cheap.returncode == 0, cheap.stderr
+    assert {row["name"]: row for row in json.loads(cheap.stdout)}["toybroken"]["available"] is True
+    checked = _run(site, "-m", "sr_audit", "backends", "--check", "--json")
+    assert checked.returncode == 0, checked.stderr
+    rows = {row["name"]: row for row in json.loads(checked.stdout)}
+    assert rows["toybroken"]["available"] is False
+    assert rows["toybroken"]["unavailable_reason"] == (
+        "Toy broken is installed but cannot be imported (libtoy.so.1: cannot open shared object file); "
+        "reinstall it with: pip install --force-reinstall toy-sr"
+    )
+    assert all(row["available"] for name, row in rows.items() if name != "toybroken"), "--check broke a built-in"
+    used = _run(site, "-c", USE_BROKEN)
+    assert used.returncode == 0, used.stderr
+    before, error, after = used.stdout.splitlines()
+    assert before == "None"
+    assert error == f"backend 'toybroken' is unavailable: {rows['toybroken']['unavailable_reason']}"
+    assert after == rows["toybroken"]["unavailable_reason"]

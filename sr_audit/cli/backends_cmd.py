@@ -2,18 +2,38 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 from sr_audit import backends
 from sr_audit.backends.selection import backend_status
+from sr_audit.errors import BackendUnavailableError
 
 
-def backend_table() -> list[dict[str, object]]:
+def backend_table(check: bool = False) -> list[dict[str, object]]:
     """One record per registered backend (default kernel's conventions; every kernel listed).
 
-    A backend whose module cannot be loaded (a broken plugin) is listed as unavailable with the
-    reason, and without library, kernels or conventions.
+    Parameters
+    ----------
+    check : bool, default False
+        Also build each available backend's default spec, which imports its library (seconds for
+        TensorFlow and PyTorch): an installed library that fails to import is then listed as
+        unavailable with its import error. Without it, available means installed, and no resize
+        library is imported.
+
+    Returns
+    -------
+    list of dict
+        Keys ``name``, ``library``, ``version``, ``available``, ``unavailable_reason``,
+        ``kernels``, ``default_spec``, ``conventions``. A backend whose module cannot be loaded (a
+        broken plugin) is unavailable with the reason, and has no library, kernels or conventions.
     """
+    if check:
+        for status in backend_status():
+            if status.reason is None and status.default_spec is not None:
+                # a failed import is kept by the backend as its unavailable_reason, read below
+                with contextlib.suppress(BackendUnavailableError):
+                    backends.get_backend(status.name).build(status.default_spec)
     rows: list[dict[str, object]] = []
     for status in backend_status():
         row: dict[str, object] = {
@@ -40,7 +60,7 @@ def backend_table() -> list[dict[str, object]]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    rows = backend_table()
+    rows = backend_table(check=args.check)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -63,4 +83,9 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backends", help="list resize backends, their versions and conventions")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--check", action="store_true",
+        help="import each library (slow) so that one installed but broken is listed unavailable with its "
+             "import error; without it, available means installed",
+    )
     p.set_defaults(func=_run)

@@ -1,10 +1,17 @@
 """Entry point of ``sr-audit``.
 
-Each subcommand module in :data:`COMMANDS` defines ``register(subparsers)``, which adds its parser
-and sets ``func`` to a handler ``(args) -> int``. :func:`main_from_args` returns the exit code
-(for tests); :func:`main` only exits. Errors derived from :class:`~sr_audit.errors.SrAuditError`
-and argparse misuse end as one line on stderr and exit code 2; any other exception is a bug and
-keeps its traceback.
+:data:`COMMANDS` maps each subcommand to its module and one-line help. ``sr-audit --help`` (and
+``--version``, and a bare or unknown command) is built from this table alone, without importing
+any command module, so it starts in a fraction of a second; ``sr-audit CMD ...`` imports and
+registers only CMD's module. To add a command, write ``sr_audit/cli/NAME_cmd.py`` defining
+``register(subparsers)`` (it adds the parser called NAME and sets ``func`` to a handler
+``(args) -> int``) and add one line to :data:`COMMANDS`; the table's help is the command's
+description unless its module sets one. ``tests/test_startup.py`` checks that every listed
+module registers exactly its command.
+
+:func:`main_from_args` returns the exit code (for tests); :func:`main` only exits. Errors derived
+from :class:`~sr_audit.errors.SrAuditError` and argparse misuse end as one line on stderr and exit
+code 2; any other exception is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
@@ -14,24 +21,40 @@ import os
 import sys
 from collections.abc import Sequence
 
+import sr_audit
 from sr_audit import __version__
 from sr_audit.errors import SrAuditError
 
-#: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = (
-    "sr_audit.cli.backends_cmd",
-    "sr_audit.cli.resize_cmd",
-    "sr_audit.cli.compare_cmd",
-    "sr_audit.cli.kernels_cmd",
-    "sr_audit.cli.results_cmd",
-    "sr_audit.cli.report_cmd",
-    "sr_audit.cli.eval_cmd",
-    "sr_audit.cli.train_cmd",
-    "sr_audit.cli.matrix_cmd",
-    "sr_audit.cli.identify_cmd",
-    "sr_audit.cli.explain_cmd",
-    "sr_audit.cli.pitfalls_cmd",
-)
+#: Subcommands, in the order ``--help`` lists them: name -> (module, one-line help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "backends": ("sr_audit.cli.backends_cmd", "list resize backends, their versions and conventions"),
+    "resize": ("sr_audit.cli.resize_cmd", "resize image files with one backend spec"),
+    "compare": ("sr_audit.cli.compare_cmd", "PSNR between the low-resolution images of every pair of backends"),
+    "kernels": ("sr_audit.cli.kernels_cmd", "measure and plot every backend's effective 1-D kernel"),
+    "results": ("sr_audit.cli.results_cmd", "print a results store as a long-format table"),
+    "report": ("sr_audit.cli.report_cmd", "write report.md and a self-contained report.html from a results store"),
+    "eval": (
+        "sr_audit.cli.eval_cmd",
+        "PSNR/SSIM of SRCNN weights or the bicubic baseline on a data set, under a metric protocol",
+    ),
+    "train": ("sr_audit.cli.train_cmd", "train SRCNN on images degraded by one backend spec"),
+    "matrix": (
+        "sr_audit.cli.matrix_cmd",
+        "train SRCNN per train spec, evaluate on every eval spec, store every cell, write the report",
+    ),
+    "identify": (
+        "sr_audit.cli.identify_cmd",
+        "find the backend, kernel, compute path and channel rule that reproduce an LR data set",
+    ),
+    "explain": (
+        "sr_audit.cli.explain_cmd",
+        "walk from one evaluation setup to another one factor at a time and measure each step",
+    ),
+    "pitfalls": (
+        "sr_audit.cli.pitfalls_cmd",
+        "measure classic evaluation mistakes (size swap, uint8 order, antialias, align_corners, BGR, gray, reference)",
+    ),
+}
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -42,11 +65,20 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def _version_text() -> str:
+    """sr-audit's version and each backend library's installed version, read from package metadata.
+
+    Backend modules import only numpy at module level (``backends/base.py``), so no resize library
+    is imported; a backend whose module cannot be loaded (a broken plugin) is listed with the reason.
+    """
     from sr_audit import backends
 
     parts = [f"sr-audit {__version__}"]
     for name in backends.names():
-        b = backends.get_backend(name)
+        try:
+            b = backends.get_backend(name)
+        except (ImportError, SrAuditError) as exc:
+            parts.append(f"{name}: backend module cannot be loaded: {exc}")
+            continue
         parts.append(f"{name}: {b.library} {b.version() or 'not installed'}")
     return "\n".join(parts)
 
@@ -60,19 +92,47 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(prog="sr-audit", description=__doc__.splitlines()[0] if __doc__ else None)
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, or None (top-level options take no values, so it is the first
+    token that is not an option); an unknown name is None too, and argparse then lists the valid ones."""
+    command = next((token for token in argv if not token.startswith("-")), None)
+    return command if command in COMMANDS else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``sr-audit`` parser with only ``command`` registered from its module.
+
+    Parameters
+    ----------
+    command : str, optional
+        A key of :data:`COMMANDS`. None lists every command from the table (their modules are not
+        imported, and choosing one of them then does nothing): what ``--help`` and ``--version`` need.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    summary = sr_audit.__doc__.splitlines()[0] if sr_audit.__doc__ else None
+    parser = _ArgumentParser(prog="sr-audit", description=summary)
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
-    for module in COMMANDS:
-        importlib.import_module(module).register(sub)
+    if command is None:
+        for name, (_, help_text) in COMMANDS.items():
+            sub.add_parser(name, help=help_text, add_help=False)
+        return parser
+    module, help_text = COMMANDS[command]
+    importlib.import_module(module).register(sub)
+    registered = sub.choices[command]
+    if registered.description is None:
+        registered.description = help_text
     return parser
 
 
 def main_from_args(argv: Sequence[str] | None = None) -> int:
-    """Run the command line on ``argv`` and return the exit code."""
-    parser = build_parser()
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        parser = build_parser(_command_of(argv))
         args = parser.parse_args(argv)
         if getattr(args, "func", None) is None:
             parser.print_help()
