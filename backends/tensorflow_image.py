@@ -22,13 +22,21 @@ and read from TF's ``resize_bicubic_op.cc``, ``scale_and_translate_op.cc`` and
 * ``tf.image.resize`` only takes a size: the mapping uses out/in.
 
 TensorFlow is imported on first build, with ``TF_CPP_MIN_LOG_LEVEL=2`` set beforehand unless the
-environment already sets it (its C++ info and warning lines go away; no Python warning filters are
-installed).
+environment already sets it. TensorFlow 2.21 still writes absl's start-up lines (``WARNING: All log
+messages before absl::InitializeLog() ...``, ``I0000 ... oneDNN custom operations are on``) before
+that setting is read, so they are filtered from file descriptor 2 while TensorFlow imports and runs
+its first op (:data:`STARTUP_NOISE`); anything else it writes then is passed through. No Python
+warning filters are installed.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
@@ -123,11 +131,48 @@ def _conventions(spec: ResizeSpec) -> Conventions:
     )
 
 
-def _import_tensorflow() -> ModuleType:
-    """Import TensorFlow with its C++ info/warning log lines off (unless the user set the level)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+#: Lines TensorFlow's C++ runtime writes to file descriptor 2 while it starts, that
+#: ``TF_CPP_MIN_LOG_LEVEL`` cannot silence (absl logs them before its log settings exist): absl's
+#: notice about that, and INFO/WARNING records (``I0000 00:00:... port.cc:153] oneDNN ...``).
+STARTUP_NOISE: tuple[re.Pattern[bytes], ...] = (
+    re.compile(rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"),
+    re.compile(rb"[IW]\d{4} [\d:.]+\s+\d+ [\w.\-/]+:\d+\] .*"),
+)
 
+
+@contextlib.contextmanager
+def _startup_noise_filtered() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file meanwhile, then replay every line of it that is
+    not :data:`STARTUP_NOISE` (errors and anything unexpected still reach the terminal)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().splitlines(keepends=True)
+                    if not any(p.fullmatch(line.rstrip(b"\r\n")) for p in STARTUP_NOISE)]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
+def _import_tensorflow() -> ModuleType:
+    """Import TensorFlow without its start-up log lines on the terminal.
+
+    ``TF_CPP_MIN_LOG_LEVEL=2`` is set first unless the environment sets it; the lines TensorFlow
+    still writes while it imports and runs its first op (:data:`STARTUP_NOISE`) are dropped, the
+    rest of what it writes then is passed through.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _startup_noise_filtered():
+        import tensorflow as tf
+
+        tf.zeros((1,)).numpy()  # the runtime logs its start on the first op
     return tf
 
 
