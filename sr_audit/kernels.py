@@ -17,9 +17,15 @@ Two samplings are taken for a scale ``s = p/q``:
   weights really used at this scale: at exactly 1/3, say, a cubic kernel without antialiasing is
   only ever sampled at integer offsets, where it is 1, 0, 0, so it merely decimates.
 * **sweep**: at ``s' = p m / (q m + 1)``, within ``1/(q m)`` of ``s``, so that the centres drift by
-  one input pixel along the row; impulses at every residue and along the row then see every
+  one input pixel along the row; impulses at every residue modulo ``q`` (at least
+  :data:`SWEEP_IMPULSES`, and ``q`` of them when ``q`` is larger, so a kernel widened to ``2q``
+  input pixels at ``1/q`` is sampled over its whole support) and along the row then see every
   sub-pixel phase, which traces the continuous kernel
   (``cv2``'s Keys cubic with a = -0.75, MATLAB's a = -0.5 cubic widened by ``1/s``, ...).
+
+Rows are bounded: a scale whose row would exceed :data:`MAX_ROW_PIXELS` input or output pixels
+(beyond about 1/300 or 700) is refused with the size it would need, instead of running for minutes
+in gigabytes.
 
 The frequency response is the magnitude of the Fourier transform of the swept kernel,
 ``|H(f)| = |∫ w(x) exp(-2πi f x) dx| / |∫ w(x) dx|`` (trapezoid rule), ``f`` in cycles per input
@@ -58,8 +64,11 @@ AMPLITUDE = 0.25
 #: this many, the phases are sampled in part (still exact samples).
 MAX_PHASES = 32
 
-#: Impulses in the sweep row, each at its own sub-pixel phase.
+#: Fewest impulses in the sweep row, each at its own sub-pixel phase (``q`` when ``q`` is larger).
 SWEEP_IMPULSES = 64
+
+#: Longest row, in input or output pixels, that a measurement resizes.
+MAX_ROW_PIXELS = 1_000_000
 
 #: Weights smaller than this fraction of the peak count as zero when the support is reported.
 ZERO_TOLERANCE = 1e-6
@@ -155,13 +164,21 @@ def impulse_response(spec: str | ResizeSpec, scale: str | float) -> ImpulseRespo
     half = WINDOW_OUTPUT_PIXELS / float(min(s, 1))
     # impulses D apart (a multiple of q) never reach the same output; the row ends stay D away
     spacing = q * math.ceil((2 * half + 8) / q)
-    phases = min(q, MAX_PHASES)
-    taps_at = spacing + np.arange(phases) * (spacing + 1)
-    m = math.ceil((taps_at[-1] + 2 * spacing) / q)
-    tap_offsets, tap_weights = _sample(spec, q * m, p * m, taps_at, half)
-    sweep_at = spacing + np.arange(SWEEP_IMPULSES) * (spacing + 1)
-    m = math.ceil((sweep_at[-1] + 2 * spacing) / q)
-    curve_offsets, curve_weights = _sample(spec, q * m + 1, p * m, sweep_at, half)
+    taps_at = spacing + np.arange(min(q, MAX_PHASES)) * (spacing + 1)
+    taps_m = math.ceil((taps_at[-1] + 2 * spacing) / q)
+    sweep_at = spacing + np.arange(max(SWEEP_IMPULSES, q)) * (spacing + 1)
+    sweep_m = math.ceil((sweep_at[-1] + 2 * spacing) / q)
+    longest = max(q * sweep_m + 1, p * sweep_m, q * taps_m, p * taps_m)
+    if longest > MAX_ROW_PIXELS:
+        raise SpecError(
+            f"measuring the kernel at scale {s} needs rows of {longest:,} pixels (more than {MAX_ROW_PIXELS:,}, "
+            "minutes and gigabytes per backend); use a scale between about 1/300 and 700"
+        )
+    tap_offsets, tap_weights = _sample(spec, q * taps_m, p * taps_m, taps_at, half)
+    curve_offsets, curve_weights = _sample(spec, q * sweep_m + 1, p * sweep_m, sweep_at, half)
+    if not np.any(np.abs(curve_weights) > ZERO_TOLERANCE):
+        raise SpecError(f"{spec} at scale {s}: the output did not respond to any of the impulses (every measured "
+                        "weight is 0), so its kernel cannot be measured at this scale; try a scale closer to 1")
     return ImpulseResponse(
         spec=spec,
         scale=s,
@@ -169,7 +186,7 @@ def impulse_response(spec: str | ResizeSpec, scale: str | float) -> ImpulseRespo
         tap_weights=tap_weights,
         curve_offsets=curve_offsets,
         curve_weights=curve_weights,
-        curve_scale=p * m / (q * m + 1),
+        curve_scale=p * sweep_m / (q * sweep_m + 1),
     )
 
 

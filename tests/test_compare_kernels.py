@@ -294,3 +294,25 @@ def test_kernels_summary_reports_declared_and_measured() -> None:
 def test_kernels_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], expected: str) -> None:
     code, _, err = run_cli(capsys, "kernels", *options, "--backends", "pil", "--out", str(tmp_path / "k"))
     assert code == 2 and err.count("\n") == 1 and expected in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("spec", ["pil", "matlab"])
+def test_kernel_measured_over_its_full_support_at_large_downscales(spec: str) -> None:
+    """At 1/200 an antialiased cubic spans 2 * 200 input pixels on each side: all of it is measured
+    (with 64 sweep impulses only 64 of the 200 residues were seen and the support came out 363)."""
+    r = impulse_response(spec, "1/200")
+    assert 398.0 <= r.half_width() <= 400.0
+    # the swept samples cover every unit interval of the support
+    assert np.diff(r.curve_offsets).max() <= 1.0 + 1e-6
+
+
+def test_kernel_unwindowed_cubic_at_large_downscale_is_measured() -> None:
+    r = impulse_response("cv2:bicubic", "1/200")
+    assert 1.9 <= r.half_width() <= 2.0
+
+
+@pytest.mark.parametrize("scale", ["1000", "1/400"])
+def test_kernels_refuse_rows_too_long_to_measure(scale: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "kernels", "--scale", scale, "--backends", "pil", "--out", str(tmp_path / "k"))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "needs rows of" in err and "between about 1/300 and 700" in err
