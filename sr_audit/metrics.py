@@ -27,17 +27,31 @@ from sr_audit.protocol import Protocol, SSIMSpec
 from sr_audit.rounding import apply_rounding
 
 
-def psnr(reference: np.ndarray, test: np.ndarray, *, data_range: float) -> float:
+def psnr(reference: np.ndarray, test: np.ndarray, *, data_range: float, eps: float = 0.0) -> float:
     """PSNR in dB: 20 log10(data_range / RMSE), computed in float64.
 
-    Identical images give ``inf``. Shapes must match exactly (no broadcasting).
+    With ``eps`` > 0: 10 log10(1 / (MSE / data_range**2 + eps)), the MSE taken on the scale where
+    the peak is 1 (pyiqa adds eps = 1e-8 there). Identical images give ``inf`` whatever ``eps``
+    (see :func:`capped_psnr` for what an eps-adding library prints). Shapes must match exactly (no
+    broadcasting).
     """
     if reference.shape != test.shape:
         raise ImageError(f"psnr: shapes differ, {reference.shape} vs {test.shape}")
     mse = float(np.mean((reference.astype(np.float64) - test.astype(np.float64)) ** 2))
     if mse == 0.0:
         return math.inf
+    if eps:
+        return -10.0 * math.log10(mse / data_range**2 + eps)
     return 20.0 * math.log10(data_range) - 10.0 * math.log10(mse)
+
+
+def capped_psnr(protocol: Protocol) -> float | None:
+    """The PSNR the protocol's library prints for identical images, when it is not ``inf``.
+
+    ``10 log10(1 / psnr_eps)`` (80 dB for pyiqa's eps of 1e-8); None for protocols without eps,
+    whose libraries print ``inf`` as sr-audit does.
+    """
+    return -10.0 * math.log10(protocol.psnr_eps) if protocol.psnr_eps else None
 
 
 def ssim(reference: np.ndarray, test: np.ndarray, *, spec: SSIMSpec = SSIMSpec()) -> float:
@@ -46,23 +60,37 @@ def ssim(reference: np.ndarray, test: np.ndarray, *, spec: SSIMSpec = SSIMSpec()
     Computed by :func:`skimage.metrics.structural_similarity` with ``spec.kwargs()`` (Wang et al.
     2004 with the default :class:`SSIMSpec`) in float64. Both images need at least the window size
     (11 for sigma 1.5) in height and width.
+
+    ``spec.pad == "reflect"`` pads both images by the window radius (numpy/torch ``reflect``)
+    first; scikit-image then averages the map over the windows inside the padded image, which are
+    exactly the original pixels (torchmetrics' SSIM). ``spec.clip_negative`` takes the full map,
+    drops the same border scikit-image drops, and averages ``max(map, 0)`` (pyiqa's SSIM).
     """
     from skimage.metrics import structural_similarity
 
     if reference.shape != test.shape:
         raise ImageError(f"ssim: shapes differ, {reference.shape} vs {test.shape}")
-    window = 2 * int(3.5 * spec.sigma + 0.5) + 1 if spec.gaussian_weights else 7
-    if min(reference.shape[:2]) < window:
+    r = spec.radius
+    window = 2 * r + 1
+    if spec.pad == "none" and min(reference.shape[:2]) < window:
         raise ImageError(
             f"ssim: image of {reference.shape[0]}x{reference.shape[1]} pixels (after the border shave) is smaller "
             f"than the {window}x{window} SSIM window; use larger images or a smaller shave"
         )
-    channel_axis = 2 if reference.ndim == 3 else None
-    return float(
-        structural_similarity(
-            reference.astype(np.float64), test.astype(np.float64), channel_axis=channel_axis, **spec.kwargs()
+    if spec.pad == "reflect" and min(reference.shape[:2]) <= r:
+        raise ImageError(
+            f"ssim: image of {reference.shape[0]}x{reference.shape[1]} pixels is too small to reflect-pad by the "
+            f"window radius {r}; use larger images"
         )
-    )
+    channel_axis = 2 if reference.ndim == 3 else None
+    a, b = reference.astype(np.float64), test.astype(np.float64)
+    if spec.pad == "reflect":
+        width = ((r, r), (r, r)) + (((0, 0),) if channel_axis else ())
+        a, b = np.pad(a, width, mode="reflect"), np.pad(b, width, mode="reflect")
+    if not spec.clip_negative:
+        return float(structural_similarity(a, b, channel_axis=channel_axis, **spec.kwargs()))
+    _, full = structural_similarity(a, b, channel_axis=channel_axis, full=True, **spec.kwargs())
+    return float(np.maximum(full[r:-r, r:-r], 0.0).mean())
 
 
 def quantise_output(x: np.ndarray, protocol: Protocol) -> np.ndarray:
@@ -80,7 +108,8 @@ def quantise_output(x: np.ndarray, protocol: Protocol) -> np.ndarray:
 def y_of_rgb(rgb: np.ndarray, protocol: Protocol) -> np.ndarray:
     """Y plane (float64, 0..255) of an RGB image on the 0..255 scale, under the protocol.
 
-    The protocol's Y definition is evaluated in ``protocol.y_precision`` and rounded by
+    The protocol's Y definition is evaluated in ``protocol.y_precision`` (the arithmetic of
+    :data:`sr_audit.protocol.Y_PRECISIONS`, operation for operation) and rounded by
     ``protocol.y_rounding`` (MATLAB ``rgb2ycbcr`` on uint8 rounds half away from zero).
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -88,12 +117,18 @@ def y_of_rgb(rgb: np.ndarray, protocol: Protocol) -> np.ndarray:
     if protocol.y_precision == "float64":
         y = rgb_to_y(rgb, protocol.y_definition)
     else:
-        # the same formula evaluated in float32; BasicSR scales RGB to [0, 1] and back instead, which
-        # changes float32 rounding only (below 1e-4 on the 0..255 scale)
         d = luma_definition(protocol.y_definition)
-        x = rgb.astype(np.float32)
-        c = [np.float32(v / d.divisor) for v in (d.r, d.g, d.b)]
-        y = (c[0] * x[..., 0] + c[1] * x[..., 1] + c[2] * x[..., 2] + np.float32(d.offset)).astype(np.float64)
+        unit = [c * (255.0 / d.divisor) for c in (d.r, d.g, d.b)]  # coefficients for RGB in [0, 1]
+        x = rgb.astype(np.float32) / np.float32(255.0)
+        if protocol.y_precision == "float32":
+            # BasicSR to_y_channel/bgr2ycbcr: a float64 dot over B, G, R, then /255 to float32, then *255
+            y64 = np.dot(x[..., ::-1], unit[::-1]) + d.offset
+            y = ((y64 / 255.0).astype(np.float32) * np.float32(255.0)).astype(np.float64)
+        else:
+            # pyiqa to_y_channel on float32 tensors: R, G, B products summed in order, then *255
+            w = [np.float32(c / 255.0) for c in unit]
+            y32 = x[..., 0] * w[0] + x[..., 1] * w[1] + x[..., 2] * w[2] + np.float32(d.offset / 255.0)
+            y = (y32 * np.float32(255.0)).astype(np.float64)
     return apply_rounding(y, protocol.y_rounding)
 
 
@@ -132,11 +167,19 @@ class Scores:
         return dataclasses.asdict(self)
 
 
-def score_planes(reference: np.ndarray, test: np.ndarray, protocol: Protocol, scale: int) -> tuple[float, float]:
-    """(PSNR, SSIM) of two 0..255 planes or RGB images after the protocol's border shave."""
+def score_planes(
+    reference: np.ndarray, test: np.ndarray, protocol: Protocol, scale: int, space: str | None = None
+) -> tuple[float | None, float | None]:
+    """(PSNR, SSIM) of two 0..255 planes or RGB images in ``space`` after the protocol's border shave.
+
+    Either is None where the protocol does not report it in ``space`` (``psnr_in``/``ssim_in``);
+    ``space=None`` computes both.
+    """
     s = protocol.shave_for(scale)
     ref, out = shave(reference, s), shave(test, s)
-    return psnr(ref, out, data_range=protocol.peak), ssim(ref, out, spec=protocol.ssim)
+    p = psnr(ref, out, data_range=protocol.peak, eps=protocol.psnr_eps) if space in (None, *protocol.psnr_in) else None
+    q = ssim(ref, out, spec=protocol.ssim) if space in (None, *protocol.ssim_in) else None
+    return p, q
 
 
 def score_image(
@@ -195,14 +238,14 @@ def score_image(
         else:
             out_y = y_of_rgb(q, protocol)
             out_rgb = q
-    result: dict[str, float] = {}
+    result: dict[str, float | None] = {}
     if "y" in protocol.spaces:
-        result["psnr_y"], result["ssim_y"] = score_planes(ref_y, out_y, protocol, scale)
+        result["psnr_y"], result["ssim_y"] = score_planes(ref_y, out_y, protocol, scale, "y")
     if "rgb" in protocol.spaces:
         assert out_rgb is not None
         if out_rgb.shape != ref_rgb.shape:
             raise ImageError(f"score_image: RGB output of shape {out_rgb.shape} does not match the reference {ref_rgb.shape}")
-        result["psnr_rgb"], result["ssim_rgb"] = score_planes(ref_rgb, out_rgb, protocol, scale)
+        result["psnr_rgb"], result["ssim_rgb"] = score_planes(ref_rgb, out_rgb, protocol, scale, "rgb")
     return Scores(**result)
 
 

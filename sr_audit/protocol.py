@@ -46,6 +46,10 @@ from sr_audit.colour import Y_DEFINITIONS
 from sr_audit.conventions import ROUNDINGS
 from sr_audit.errors import SpecError
 
+#: Protocol fields added after the first matrix stores were written; left out of
+#: :meth:`Protocol.as_dict` while at their default so that older store keys stay valid.
+ADDED_FIELDS: tuple[str, ...] = ("psnr_spaces", "ssim_spaces", "shave_offset", "psnr_eps")
+
 #: Colour spaces a protocol can score in.
 SPACES: dict[str, str] = {
     "y": "the Y plane (luma) of YCbCr, on the 0..255 scale",
@@ -61,7 +65,16 @@ GRAYSCALE: dict[str, str] = {
 #: Float precision of the Y computation.
 Y_PRECISIONS: dict[str, str] = {
     "float64": "Y computed in float64 (MATLAB double)",
-    "float32": "Y computed in float32 (BasicSR to_y_channel)",
+    "float32": "Y as BasicSR to_y_channel computes it: RGB / 255 in float32, a float64 dot over B, G, R plus the offset, "
+    "/ 255 to float32, * 255 in float32",
+    "float32-unit": "Y as pyiqa to_y_channel computes it on float32 tensors: RGB / 255 in float32, the R, G, B products "
+    "summed in that order in float32, * 255 in float32",
+}
+
+#: How SSIM treats the image border (:attr:`SSIMSpec.pad`).
+SSIM_PADS: dict[str, str] = {
+    "none": "mean over the windows inside the image ('valid', border of the window radius left out)",
+    "reflect": "planes padded by the window radius with reflect (mirror without the edge pixel), mean over every pixel",
 }
 
 #: How the RGB output of a model that only predicts Y is built for RGB metrics.
@@ -78,7 +91,14 @@ class SSIMSpec:
 
     The defaults reproduce Wang et al. 2004 (doi:10.1109/TIP.2003.819861): a Gaussian window of
     sigma 1.5 (11x11 after scikit-image's truncation at 3.5 sigma), population covariances,
-    K1 = 0.01, K2 = 0.03, peak ``data_range`` = 255. For RGB the channel SSIMs are averaged.
+    K1 = 0.01, K2 = 0.03, peak ``data_range`` = 255, the mean over the windows that lie inside the
+    image (MATLAB ``filter2(..., 'valid')``). For RGB the channel SSIMs are averaged.
+
+    Two variants found in libraries are data too: ``pad`` (key of :data:`SSIM_PADS`; ``"reflect"``
+    pads each plane by the window radius as ``torch.nn.functional.pad(mode="reflect")`` does and
+    averages the SSIM map over every pixel of the original size, as torchmetrics does) and
+    ``clip_negative`` (negative SSIM map values count as 0, as pyiqa's ``relu`` of the contrast term
+    does: the luminance term is positive for non-negative images, so this equals clipping the map).
     """
 
     gaussian_weights: bool = True
@@ -87,14 +107,32 @@ class SSIMSpec:
     data_range: float = 255.0
     k1: float = 0.01
     k2: float = 0.03
+    pad: str = "none"
+    clip_negative: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.gaussian_weights, bool) or not isinstance(self.use_sample_covariance, bool):
-            raise SpecError("SSIMSpec.gaussian_weights and use_sample_covariance must be booleans")
+        for name in ("gaussian_weights", "use_sample_covariance", "clip_negative"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(f"SSIMSpec.{name} must be a boolean, got {getattr(self, name)!r}")
         for name in ("sigma", "data_range", "k1", "k2"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise SpecError(f"SSIMSpec.{name} must be a positive number, got {value!r}")
+        if self.pad not in SSIM_PADS:
+            raise SpecError(f"SSIMSpec.pad {self.pad!r} is not one of: {', '.join(SSIM_PADS)}")
+
+    @property
+    def radius(self) -> int:
+        """Half the window size: 5 for the 11x11 Gaussian of sigma 1.5 (scikit-image truncates at 3.5 sigma)."""
+        return int(3.5 * self.sigma + 0.5) if self.gaussian_weights else 3
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields; ``pad`` and ``clip_negative`` only when not at their defaults.
+
+        The dict is hashed into matrix store keys (through :meth:`Protocol.as_dict`), so fields added
+        later are left out while they hold their default and older keys stay valid.
+        """
+        return _without_defaults(self, ("pad", "clip_negative"))
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``skimage.metrics.structural_similarity``."""
@@ -110,10 +148,11 @@ class SSIMSpec:
     def describe(self) -> str:
         window = f"Gaussian sigma={self.sigma}" if self.gaussian_weights else "7x7 uniform"
         cov = "sample" if self.use_sample_covariance else "population"
-        return (
+        text = (
             f"skimage structural_similarity, {window} window, {cov} covariance, K1={self.k1}, K2={self.k2}, "
-            f"data_range={self.data_range:g}"
+            f"data_range={self.data_range:g}; {SSIM_PADS[self.pad]}"
         )
+        return text + ("; negative map values clipped to 0" if self.clip_negative else "")
 
 
 @dataclass(frozen=True)
@@ -147,11 +186,28 @@ class Protocol:
         The SSIM variant.
     notes : str
         Where the preset comes from.
+    psnr_spaces, ssim_spaces : tuple of str or None
+        The spaces PSNR and SSIM are reported in, each a subset of ``spaces``; None (the default)
+        means all of ``spaces``. pyiqa's default ``psnr`` is on RGB while its default ``ssim`` is
+        on Y.
+    shave_offset : int
+        Added to the scale when ``shave`` is None: the NTIRE 2017 scripts ignore ``6 + scale``
+        pixels.
+    psnr_eps : float
+        Added to the MSE of the images divided by ``peak`` (the [0, 1] scale):
+        PSNR = 10 log10(1 / (MSE / peak**2 + eps)), as pyiqa does with eps = 1e-8. Applied only to
+        a non-zero MSE: identical images always give ``inf`` (a library that adds eps prints
+        10 log10(1 / eps) there, 80 dB for pyiqa; :func:`capped_psnr` says what it prints).
 
     Notes
     -----
     PSNR and SSIM are computed per image and then averaged arithmetically over the images (not the
     PSNR of the mean squared error).
+
+    :meth:`as_dict` is hashed into matrix store keys. Fields added after the first stores were
+    written (:data:`ADDED_FIELDS`, and :class:`SSIMSpec`'s ``pad`` and ``clip_negative``) are left
+    out of it while they hold their default, so the dict of every protocol that does not use them,
+    the ``matlab`` and ``basicsr`` presets included, is unchanged byte for byte.
     """
 
     name: str
@@ -165,6 +221,10 @@ class Protocol:
     peak: float = 255.0
     ssim: SSIMSpec = SSIMSpec()
     notes: str = ""
+    psnr_spaces: tuple[str, ...] | None = None
+    ssim_spaces: tuple[str, ...] | None = None
+    shave_offset: int = 0
+    psnr_eps: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -189,15 +249,51 @@ class Protocol:
             raise SpecError(f"protocol peak must be a positive number, got {self.peak!r}")
         if not isinstance(self.ssim, SSIMSpec):
             raise SpecError(f"protocol ssim must be an SSIMSpec, got {type(self.ssim).__name__}")
+        for name in ("psnr_spaces", "ssim_spaces"):
+            chosen = getattr(self, name)
+            if chosen is not None and (
+                not isinstance(chosen, tuple) or not chosen or len(set(chosen)) != len(chosen) or not set(chosen) <= set(self.spaces)
+            ):
+                raise SpecError(
+                    f"protocol {name} must be None or a non-empty tuple of distinct names from spaces ({', '.join(self.spaces)}), "
+                    f"got {chosen!r}"
+                )
+        if isinstance(self.shave_offset, bool) or not isinstance(self.shave_offset, int) or self.shave_offset < 0:
+            raise SpecError(f"protocol shave_offset must be an integer >= 0, got {self.shave_offset!r}")
+        if isinstance(self.psnr_eps, bool) or not isinstance(self.psnr_eps, (int, float)) or not 0 <= self.psnr_eps < 1:
+            raise SpecError(f"protocol psnr_eps must be a number in [0, 1), got {self.psnr_eps!r}")
 
     def shave_for(self, scale: int) -> int:
-        """Pixels shaved on every side at ``scale``."""
-        return scale if self.shave is None else self.shave
+        """Pixels shaved on every side at ``scale``: ``shave``, or ``scale + shave_offset`` when it is None."""
+        return scale + self.shave_offset if self.shave is None else self.shave
+
+    @property
+    def psnr_in(self) -> tuple[str, ...]:
+        """The spaces PSNR is reported in."""
+        return self.spaces if self.psnr_spaces is None else self.psnr_spaces
+
+    @property
+    def ssim_in(self) -> tuple[str, ...]:
+        """The spaces SSIM is reported in."""
+        return self.spaces if self.ssim_spaces is None else self.ssim_spaces
+
+    @property
+    def headline(self) -> tuple[str, str]:
+        """(PSNR space, SSIM space) of the protocol's own figure: the first of each."""
+        return self.psnr_in[0], self.ssim_in[0]
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict of all fields, plus the Y-model RGB rule."""
-        d = dataclasses.asdict(self)
+        """Plain JSON-ready dict of the fields, plus the Y-model RGB rule.
+
+        Fields of :data:`ADDED_FIELDS` (and SSIMSpec's later ones) are left out while at their
+        default; see the class Notes.
+        """
+        d = _without_defaults(self, ADDED_FIELDS)
         d["spaces"] = list(self.spaces)
+        d["ssim"] = self.ssim.as_dict()
+        for name in ("psnr_spaces", "ssim_spaces"):
+            if name in d:
+                d[name] = list(d[name])
         d["y_model_rgb"] = Y_MODEL_RGB
         return d
 
@@ -206,9 +302,16 @@ class Protocol:
         y = Y_DEFINITIONS[self.y_definition]
         y_round = "not rounded" if self.y_rounding == "none" else f"rounded ({self.y_rounding})"
         out = "not quantised" if self.output_rounding == "none" else f"uint8, rounded {self.output_rounding}, saturated"
-        shave = "s (= the scale)" if self.shave is None else str(self.shave)
+        if self.shave is None:
+            shave = f"s + {self.shave_offset} (the scale + {self.shave_offset})" if self.shave_offset else "s (= the scale)"
+        else:
+            shave = str(self.shave)
+        formula = f"20 log10({self.peak:g}/RMSE)"
+        if self.psnr_eps:
+            formula = f"10 log10(1/(MSE/{self.peak:g}^2 + {self.psnr_eps:g})) (inf when MSE = 0)"
         lines = [
-            f"protocol {self.name}: spaces {'+'.join(self.spaces)}; PSNR = 20 log10({self.peak:g}/RMSE) per image, mean over images",
+            f"protocol {self.name}: spaces {'+'.join(self.spaces)} (PSNR in {'+'.join(self.psnr_in)}, SSIM in "
+            f"{'+'.join(self.ssim_in)}); PSNR = {formula} per image, mean over images",
             f"  Y: {self.y_definition} ({y.description}: {y.offset:g} + ({y.r} R + {y.g} G + {y.b} B) / {y.divisor:g}), "
             f"{self.y_precision}, {y_round}",
             f"  output: x*255 {out}; shave {shave} px per side; grayscale: {GRAYSCALE[self.grayscale]}",
@@ -236,8 +339,106 @@ PROTOCOLS: dict[str, Protocol] = {
             grayscale="as-rgb",
             notes="BasicSR calculate_psnr/calculate_ssim, test_y_channel=True, crop_border=scale, tensor2img rounding",
         ),
+        Protocol(
+            name="pyiqa",
+            spaces=("y", "rgb"),
+            psnr_spaces=("rgb",),
+            ssim_spaces=("y",),
+            y_definition="yiq",
+            y_rounding="half-to-even",
+            y_precision="float32-unit",
+            output_rounding="half-to-even",
+            shave=0,
+            grayscale="as-rgb",
+            psnr_eps=1e-8,
+            ssim=SSIMSpec(clip_negative=True),
+            notes="pyiqa create_metric('psnr') (RGB, eps 1e-8) and create_metric('ssim') (Y of YIQ rounded, relu), no crop",
+        ),
+        Protocol(
+            name="torchmetrics",
+            spaces=("rgb",),
+            output_rounding="none",
+            shave=0,
+            ssim=SSIMSpec(pad="reflect"),
+            notes="torchmetrics PeakSignalNoiseRatio(data_range=1.0), StructuralSimilarityIndexMeasure(data_range=1.0), per image",
+        ),
+        Protocol(
+            name="ntire",
+            spaces=("rgb",),
+            shave_offset=6,
+            notes="NTIRE 2017 SR challenge NTIRE_PeakSNR_imgs.m / NTIRE_SSIM_imgs.m: RGB, 6 + scale border pixels ignored",
+        ),
     )
 }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The real implementation a preset reproduces, its version, and the agreement measured with it.
+
+    ``agreement`` is what ``tests/test_protocol_presets.py`` checks (it runs the implementation on
+    the same images wherever it can be installed).
+    """
+
+    implementation: str
+    version: str
+    agreement: str
+
+
+#: What each preset of :data:`PROTOCOLS` reproduces (kept apart from the protocols, which are hashed).
+REFERENCES: dict[str, Reference] = {
+    "matlab": Reference(
+        "SRCNN authors' MATLAB demo_SR.m / compute_psnr.m (Y of rgb2ycbcr on uint8, rounded; shave = scale)",
+        "SRCNN code of 2014 (ECCV) and 2016 (TPAMI)",
+        "MATLAB is not run here; tests/test_conformance.py reproduces every row of the paper's table to the printed digits",
+    ),
+    "basicsr": Reference(
+        "BasicSR basicsr/metrics/psnr_ssim.py calculate_psnr / calculate_ssim, test_y_channel=True, crop_border=scale",
+        "basicsr 1.4.2",
+        "PSNR and SSIM equal to 1e-10 (its float32 Y reproduced operation for operation). RCAN's Evaluate_PSNR_SSIM.m "
+        "(not run here) computes the same: Y = single(rgb2ycbcr(im2double)), shave = scale, Wang's ssim_index; only the "
+        "float32 rounding order of Y differs (another float32 order moved PSNR by 3e-7 dB here)",
+    ),
+    "pyiqa": Reference(
+        "pyiqa create_metric('psnr') (archs/psnr_arch.py: RGB, data_range 1, eps 1e-8, no crop) and "
+        "create_metric('ssim') (archs/ssim_arch.py: Y of YIQ in float32, *255, rounded half to even; Gaussian 11x11, "
+        "'valid', relu on the contrast term, float64; no crop, no downsampling)",
+        "pyiqa 0.1.16",
+        "on float32 tensors (as its image loader gives): SSIM within 3e-7 (its Gaussian window is float32), PSNR within "
+        "its own float32 rounding (2e-6 dB); on float64 tensors PSNR within 1e-9 dB. Identical images: pyiqa prints "
+        "80 dB (10 log10(1/eps)), sr-audit inf and a warning",
+    ),
+    "torchmetrics": Reference(
+        "torchmetrics peak_signal_noise_ratio(data_range=1.0) and structural_similarity_index_measure(data_range=1.0) "
+        "per image: RGB, Gaussian 11x11 sigma 1.5 on reflect-padded images averaged over every pixel, no crop",
+        "torchmetrics 1.9.0",
+        "on float64 tensors SSIM within 1e-12 and PSNR higher by a factor 1 + 4.7e-8 (about 1.4e-6 dB at 30 dB: it "
+        "multiplies by 10 / ln 10 computed in float32); on float32 tensors PSNR within 2e-6 dB, SSIM within 2e-5 (float32 "
+        "variances). Its PeakSignalNoiseRatio accumulated over a data set is the PSNR of the pooled MSE, not the mean of "
+        "per-image PSNR reported here",
+    ),
+    "ntire": Reference(
+        "NTIRE 2017 SR challenge NTIRE_PeakSNR_imgs.m (10 log10(N / sum E^2) on im2double) and NTIRE_SSIM_imgs.m (Wang's "
+        "ssim_index per RGB channel, averaged), both ignoring 6 + scale border pixels",
+        "NTIRE 2017 challenge scoring scripts",
+        "MATLAB is not run here; pinned against an independent transcription of the two scripts' formulas (1e-9)",
+    ),
+}
+
+
+def reference_of(protocol: Protocol) -> Reference | None:
+    """The :class:`Reference` of a preset; None for a protocol that is not exactly a preset."""
+    return REFERENCES[protocol.name] if PROTOCOLS.get(protocol.name) == protocol else None
+
+
+def _without_defaults(spec: Any, later: tuple[str, ...]) -> dict[str, Any]:
+    """``dataclasses.asdict(spec)`` without the fields of ``later`` that hold their default."""
+    d = dataclasses.asdict(spec)
+    defaults = {f.name: f.default for f in dataclasses.fields(spec)}
+    for name in later:
+        if getattr(spec, name) == defaults[name]:
+            del d[name]
+    return d
 
 
 def get_protocol(name: str | Protocol) -> Protocol:

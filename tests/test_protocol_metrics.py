@@ -169,7 +169,7 @@ def test_mean_scores_is_arithmetic_mean_of_per_image_values():
 
 def test_protocol_validation_and_lookup():
     assert get_protocol("MATLAB") is MATLAB
-    with pytest.raises(SpecError, match="presets: matlab, basicsr"):
+    with pytest.raises(SpecError, match="presets: matlab, basicsr, pyiqa, torchmetrics, ntire"):
         get_protocol("nope")
     with pytest.raises(SpecError, match="not one of: y, rgb"):
         Protocol(name="x", spaces=("lab",))

@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "sr_audit.cli.pitfalls_cmd",
         "measure classic evaluation mistakes (size swap, uint8 order, antialias, align_corners, BGR, gray, reference)",
     ),
+    "score": ("sr_audit.cli.score_cmd", "PSNR/SSIM of a folder of SR outputs against HR, under protocol presets"),
 }
 
 
