@@ -189,16 +189,18 @@ def test_16bit_input_keeps_its_depth(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 2 and "--compute uint8 needs an 8-bit image" in err
 
 
-def test_jpeg_needs_npy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_jpeg_input_is_read_and_written_as_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Image.fromarray(RNG.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
-    code, _, err = run_cli(capsys, "resize", str(tmp_path / "a.jpg"), "--backend", "pil", "--scale", "2",
-                           "--out-dir", str(tmp_path / "out"))
-    assert code == 2 and "lossy" in err and "--npy" in err
-    assert not (tmp_path / "out").exists()
-    code, _, err = run_cli(capsys, "resize", str(tmp_path / "a.jpg"), "--backend", "pil", "--scale", "2",
-                           "--npy", "--out-dir", str(tmp_path / "out"))
+    code, out, err = run_cli(capsys, "resize", str(tmp_path / "a.jpg"), "--backend", "pil", "--scale", "2",
+                             "--out-dir", str(tmp_path / "out"))
     assert code == 0, err
-    assert np.load(tmp_path / "out" / "a.npy").shape == (32, 32, 3)
+    assert "JPEG" in out and "lossy" in out and "written as .png" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png"]
+    np.testing.assert_array_equal(read_image(tmp_path / "out" / "a.png"), resize(read_image(tmp_path / "a.jpg"), "pil", scale=2))
+    code, _, err = run_cli(capsys, "resize", str(tmp_path / "a.jpg"), "--backend", "pil", "--scale", "2",
+                           "--npy", "--out-dir", str(tmp_path / "npy"))
+    assert code == 0, err
+    assert np.load(tmp_path / "npy" / "a.npy").shape == (32, 32, 3)
 
 
 def test_refuses_to_overwrite_input_or_clash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,9 +3,10 @@
 Output files
 ------------
 Each output keeps its input's file name, in ``--out-dir``, and is written in the format its
-extension names (PNG, BMP or TIFF, all lossless). JPEG inputs are refused unless ``--npy`` is given,
-because their same-named output would be lossy; convert them to PNG first. With ``--npy`` each
-output is ``STEM.npy`` holding the resized array unrounded (float64 with ``--compute float``).
+extension names (PNG, BMP or TIFF, all lossless). A JPEG input is read as it decodes and written as
+``STEM.png`` (a lossy output would add its own error), with a note that the input itself was lossy.
+With ``--npy`` each output is ``STEM.npy`` holding the resized array unrounded (float64 with
+``--compute float``).
 
 Compute paths
 -------------
@@ -68,12 +69,14 @@ def conventions_line(spec: ResizeSpec) -> str:
 
 
 def output_paths(files: list[Path], out_dir: Path, npy: bool) -> list[Path]:
-    """Where each input's result goes; refuses lossy outputs, name clashes and overwriting an input."""
+    """Where each input's result goes (a JPEG's as ``STEM.png``); refuses name clashes and overwriting
+    an input."""
     targets: dict[Path, Path] = {}
     for f in files:
-        if not npy and f.suffix.lower() in _LOSSY_EXTENSIONS:
-            raise ImageError(f"{f}: a same-named {f.suffix} output would be lossy; convert it to PNG first or pass --npy")
-        target = out_dir / (f.stem + ".npy" if npy else f.name)
+        if npy:
+            target = out_dir / (f.stem + ".npy")
+        else:
+            target = out_dir / (f.stem + ".png" if f.suffix.lower() in _LOSSY_EXTENSIONS else f.name)
         if target in targets:
             raise ImageError(f"{targets[target]} and {f} would both write {target}; resize them into separate --out-dir")
         if target.resolve() == f.resolve():
@@ -108,6 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir)
     targets = output_paths(files, out_dir, args.npy)
     print(conventions_line(spec))
+    lossy = [f for f in files if f.suffix.lower() in _LOSSY_EXTENSIONS]
+    if lossy:
+        print(f"note: {len(lossy)} JPEG input{'s' if len(lossy) != 1 else ''} (lossy: the decoded pixels are resized, "
+              f"JPEG's own error included){'' if args.npy else '; written as .png'}")
     out_dir.mkdir(parents=True, exist_ok=True)
     for source, target in tqdm(list(zip(files, targets)), desc="resize", unit="file", disable=None):
         resize_file(source, target, spec, scale=scale, size=size, compute=args.compute)
