@@ -36,6 +36,32 @@ def parse_scale(value: ScaleLike) -> float:
     return scale
 
 
+def parse_factor(value: ScaleLike) -> int:
+    """An integer super-resolution factor >= 2, in the one grammar every command takes.
+
+    ``3``, ``"3"``, ``"x3"`` and the downscale ratio ``"1/3"`` (or ``0.5`` for 2) all name a
+    factor; a value below 1 is the ratio of the down resize and means its reciprocal.
+
+    >>> [parse_factor(v) for v in ("3", "x4", "1/3", "0.5", 2)]
+    [3, 4, 3, 2, 2]
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text[:1] in ("x", "X"):
+        text = text[1:]
+    try:
+        ratio = parse_scale(text)  # type: ignore[arg-type]
+    except SpecError:
+        ratio = math.nan
+    factor = 1.0 / ratio if ratio < 1 else ratio
+    if not math.isfinite(factor) or factor < 2 or abs(factor - round(factor)) > 1e-9:
+        shown = value.strip() if isinstance(value, str) else value
+        raise SpecError(
+            f"scale {shown!r} is not an integer super-resolution factor of at least 2: give 2, 3, 4 (or x3, or the "
+            "downscale ratio 1/3)"
+        )
+    return int(round(factor))
+
+
 def output_size(in_size: tuple[int, int], scale: tuple[float, float], rule: str) -> tuple[int, int]:
     """Output (H, W) for ``scale`` under a ``Conventions.size_rule``."""
     if rule == "ceil":

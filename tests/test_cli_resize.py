@@ -263,3 +263,12 @@ def test_console_script_error_has_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "RGBA" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_out_is_the_option_name_and_out_dir_its_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_image(tmp_path / "a.png", RNG.integers(0, 256, (12, 12, 3), dtype=np.uint8))
+    for option in ("--out", "--out-dir"):
+        code, _, err = run_cli(capsys, "resize", str(tmp_path / "a.png"), "--backend", "pil", "--scale", "1/2",
+                               option, str(tmp_path / option.strip("-")))
+        assert code == 0, err
+        assert read_image(tmp_path / option.strip("-") / "a.png").shape == (6, 6, 3)

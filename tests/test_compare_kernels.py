@@ -14,11 +14,11 @@ from sr_audit import backends
 from sr_audit.backends.selection import backend_status, select_specs
 from sr_audit.cli.main import main_from_args
 from sr_audit.colour import rgb_to_y
-from sr_audit.compare import IDENTICAL, compare_backends, mean_psnr, plot_pair_heatmap, report_markdown
+from sr_audit.audit.compare import IDENTICAL, compare_backends, mean_psnr, plot_pair_heatmap, report_markdown
 from sr_audit.degradation import modcrop
-from sr_audit.errors import ImageError, SpecError
+from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.image_io import write_image
-from sr_audit.kernels import impulse_response, scale_fraction, summary_table
+from sr_audit.audit.kernels import impulse_response, scale_fraction, summary_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import conventions_of, resize
 
@@ -58,26 +58,26 @@ def test_compare_values_match_a_direct_computation(hr_folder: Path) -> None:
     assert result.n_images == 3 and result.shave == 3
     hr = modcrop(np.asarray(Image.open(hr_folder / "a_rgb.png")), 3)
     lr = {s: resize(hr, s, size=(10, 13)) for s in specs}
-    row = result.pairs.set_index("image").loc["a_rgb.png"]
+    row = result.pairs.set_index("image").loc["a_rgb"]
     assert row["rgb"] == pytest.approx(psnr(lr[specs[0]], lr[specs[1]], data_range=255))
     assert row["y"] == pytest.approx(psnr(rgb_to_y(lr[specs[0]]), rgb_to_y(lr[specs[1]]), data_range=255))
     # grayscale stays grayscale and is its own Y
     gray = modcrop(np.asarray(Image.open(hr_folder / "b_gray.bmp")), 3)
     g = {s: resize(gray, s, size=(8, 9)) for s in specs}
-    row = result.pairs.set_index("image").loc["b_gray.bmp"]
+    row = result.pairs.set_index("image").loc["b_gray"]
     assert row["y"] == pytest.approx(psnr(g[specs[0]], g[specs[1]], data_range=255)) == row["rgb"]
     # round trip against HR, shaved by the scale
     up = resize(lr[specs[0]], specs[0], size=hr.shape[:2])
-    trip = result.roundtrip.set_index(["image", "spec"]).loc[("a_rgb.png", specs[0])]
+    trip = result.roundtrip.set_index(["image", "spec"]).loc[("a_rgb", specs[0])]
     assert trip["rgb"] == pytest.approx(psnr(hr[3:-3, 3:-3], up[3:-3, 3:-3], data_range=255))
 
 
 def test_identical_outputs_are_inf_and_reported_as_such(hr_folder: Path, tmp_path: Path) -> None:
     specs = ["pil:bicubic+aa", "pil:bilinear+aa"]
     result = compare_backends(hr_folder, 3, specs, progress=False)
-    flat = result.pairs.set_index("image").loc["c_flat.png"]
+    flat = result.pairs.set_index("image").loc["c_flat"]
     assert math.isinf(flat["y"]) and math.isinf(flat["rgb"])
-    finite = result.pairs[result.pairs["image"] != "c_flat.png"]["y"]
+    finite = result.pairs[result.pairs["image"] != "c_flat"]["y"]
     # the mean leaves the identical image out and says so
     assert result.pair_matrix("y").loc[specs[0], specs[1]] == pytest.approx(finite.mean())
     text = report_markdown(result, "hr")
@@ -120,7 +120,7 @@ def test_compare_argument_errors(hr_folder: Path, scale: int, specs: list[str], 
 
 def test_compare_refuses_16bit(tmp_path: Path) -> None:
     write_image(tmp_path / "a.png", np.zeros((12, 12), np.uint16))
-    with pytest.raises(ImageError, match="8-bit"):
+    with pytest.raises(DataError, match="8-bit"):
         compare_backends(tmp_path, 3, ["pil", "pil:box"], progress=False)
 
 
@@ -143,8 +143,9 @@ def test_compare_cli_writes_tables_and_heatmap(hr_folder: Path, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (["--scale", "1"], "scale must be an integer of at least 2"),
-        (["--scale", "x3"], "invalid int value"),
+        (["--scale", "1"], "not an integer super-resolution factor of at least 2"),
+        (["--scale", "2.5"], "not an integer super-resolution factor of at least 2"),
+        (["--scale", "y3"], "not an integer super-resolution factor of at least 2"),
         (["--scale", "3", "--backends", "pil,nosuch"], "--backends: unknown backend 'nosuch'; available backends: pil"),
         (["--scale", "3", "--backends", "pil,,pil:box"], "--backends 'pil,,pil:box' has an empty item"),
         # duplicates after resolution are dropped, which leaves compare one spec
@@ -317,3 +318,15 @@ def test_kernels_refuse_rows_too_long_to_measure(scale: str, tmp_path: Path, cap
     code, _, err = run_cli(capsys, "kernels", "--scale", scale, "--backends", "pil", "--out", str(tmp_path / "k"))
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "needs rows of" in err and "between about 1/300 and 700" in err
+
+
+@pytest.mark.parametrize("scale", ["3", "x3", "1/3"])
+def test_compare_scale_grammar_and_set_names(scale: str, shared_datasets: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``--scale`` takes the factor in every spelling; ``--data`` takes a set name; ``--out-dir`` is an alias."""
+    code, stdout, err = run_cli(capsys, "compare", "--data", "Set5", "--data-root", str(shared_datasets), "--scale", scale,
+                                "--backends", "pil,cv2", "--out-dir", str(tmp_path / "o"))
+    assert code == 0, err
+    assert "5 images, modcropped to a multiple of 3" in stdout
+    rows = pd.read_csv(tmp_path / "o" / "pairs.csv")
+    assert sorted(rows["image"]) == ["baby_GT", "bird_GT", "butterfly_GT", "head_GT", "woman_GT"]

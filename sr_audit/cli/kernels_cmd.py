@@ -1,6 +1,6 @@
 """``sr-audit kernels``: plot every backend's effective 1-D kernel and its frequency response.
 
-A thin layer over :mod:`sr_audit.kernels`: prints a summary table and the paths it wrote.
+A thin layer over :mod:`sr_audit.audit.kernels`: prints a summary table and the paths it wrote.
 """
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import argparse
 import pandas as pd
 
 from sr_audit.backends.selection import ALL_SPECS, select_specs
-from sr_audit.kernels import impulse_response, scale_fraction, summary_table, write_kernels
+from sr_audit.cli.options import add_out
+from sr_audit.audit.kernels import impulse_response, scale_fraction, summary_table, write_kernels
 from sr_audit.markdown import markdown_table
 
 
@@ -49,5 +50,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backends", default=ALL_SPECS, metavar=f"{ALL_SPECS}|SPEC,SPEC...",
                    help=f"'{ALL_SPECS}' (every available backend's default spec; default) or comma-separated specs, "
                    "e.g. pil,cv2:bicubic,torch:bicubic+aa")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for kernels.png and the CSVs")
+    add_out(p, "kernels.png and the CSVs")
     p.set_defaults(func=_run)

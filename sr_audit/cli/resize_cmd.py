@@ -2,7 +2,7 @@
 
 Output files
 ------------
-Each output keeps its input's file name, in ``--out-dir``, and is written in the format its
+Each output keeps its input's file name, in ``--out`` (alias ``--out-dir``), and is written in the format its
 extension names (PNG, BMP or TIFF, all lossless). A JPEG input is read as it decodes and written as
 ``STEM.png`` (a lossy output would add its own error), with a note that the input itself was lossy.
 With ``--npy`` each output is ``STEM.npy`` holding the resized array unrounded (float64 with
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from sr_audit.backends.selection import resolve_available
+from sr_audit.cli.options import add_out
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import from_unit_float, im2double, list_images, read_image, write_array, write_image
@@ -78,9 +79,9 @@ def output_paths(files: list[Path], out_dir: Path, npy: bool) -> list[Path]:
         else:
             target = out_dir / (f.stem + ".png" if f.suffix.lower() in _LOSSY_EXTENSIONS else f.name)
         if target in targets:
-            raise ImageError(f"{targets[target]} and {f} would both write {target}; resize them into separate --out-dir")
+            raise ImageError(f"{targets[target]} and {f} would both write {target}; resize them into separate --out folders")
         if target.resolve() == f.resolve():
-            raise ImageError(f"{f}: the output would overwrite the input; choose another --out-dir")
+            raise ImageError(f"{f}: the output would overwrite the input; choose another --out folder")
         targets[target] = f
     return list(targets)
 
@@ -108,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     scale = checked_scale(args.scale) if args.scale is not None else None
     size = parse_size(args.size) if args.size is not None else None
     files = [f for given in args.inputs for f in list_images(given)]
-    out_dir = Path(args.out_dir)
+    out_dir = Path(args.out)
     targets = output_paths(files, out_dir, args.npy)
     print(conventions_line(spec))
     lossy = [f for f in files if f.suffix.lower() in _LOSSY_EXTENSIONS]
@@ -127,7 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "resize",
         help="resize image files with one backend spec",
         description="Resize image files (or every image in folders) with one backend spec; outputs keep the "
-        "input file names and their lossless format (PNG, BMP, TIFF) in --out-dir.",
+        "input file names and their lossless format (PNG, BMP, TIFF) in --out.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     p.add_argument("--backend", required=True, metavar="SPEC",
@@ -135,7 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--scale", metavar="S", help="scale factor, > 1 enlarges; a number or fraction, e.g. 3 or 1/3")
     how.add_argument("--size", metavar="HxW", help="output size, HEIGHT first, e.g. 123x234")
-    p.add_argument("--out-dir", required=True, metavar="DIR", help="folder for the outputs (created if missing)")
+    add_out(p, "the outputs")
     p.add_argument("--compute", choices=COMPUTE_PATHS, default=None,
                    help="uint8: the 8-bit path; float: im2double, resize in float64, write rounded half away from "
                    "zero (MATLAB imwrite). Default: the input's own dtype")

@@ -1,6 +1,7 @@
 """How far apart do the resize backends land? Pairwise PSNR of their low-resolution outputs.
 
-:func:`compare_backends` takes a folder of high-resolution (HR) images and an integer scale ``s``:
+:func:`compare_backends` takes high-resolution (HR) images (a folder, an image file or a set name,
+:func:`sr_audit.datasets.load_dataset`) and an integer scale ``s``:
 
 1. each image is modcropped (bottom and right rows/columns dropped) to a multiple of ``s``;
 2. each backend shrinks it to ``(H/s, W/s)`` on its 8-bit path (RGB stays RGB, grayscale stays
@@ -36,7 +37,8 @@ from sr_audit.colour import rgb_to_y
 from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
-from sr_audit.image_io import list_images, read_image, write_bytes_atomic
+from sr_audit.datasets import Dataset, load_dataset
+from sr_audit.image_io import write_bytes_atomic
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import resize
@@ -131,20 +133,22 @@ def mean_psnr(values: pd.Series) -> float:
 
 
 def compare_backends(
-    data: str | os.PathLike[str],
+    data: str | os.PathLike[str] | Dataset,
     scale: int,
     specs: Sequence[str | ResizeSpec],
     *,
     skipped: Sequence[BackendStatus] = (),
     shave: int | None = None,
+    data_root: str | os.PathLike[str] | None = None,
     progress: bool = True,
 ) -> Comparison:
     """Downscale every HR image in ``data`` with every spec; PSNR between backends and round trips.
 
     Parameters
     ----------
-    data : str or PathLike
-        An image file or a folder of them (8-bit RGB or grayscale).
+    data : str, PathLike or Dataset
+        An image file, a folder of them or a set name (8-bit RGB or grayscale), or a loaded set;
+        images are named by their file stems.
     scale : int
         Integer downscaling factor, at least 2.
     specs : sequence of str or ResizeSpec
@@ -154,6 +158,8 @@ def compare_backends(
         Backends left out, carried into the result for reporting.
     shave : int, optional
         Pixels shaved on every side before the round-trip PSNR; default ``scale``.
+    data_root : str or PathLike, optional
+        Where set names are looked up.
     progress : bool
         Show a tqdm progress bar over the images (on a terminal).
 
@@ -171,23 +177,21 @@ def compare_backends(
     shave = int(scale) if shave is None else shave
     if shave < 0:
         raise SpecError(f"shave must be 0 or more pixels, got {shave}")
-    files = list_images(data)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, data_root=data_root)
     pair_rows: list[dict[str, object]] = []
     trip_rows: list[dict[str, object]] = []
-    for path in tqdm(files, desc="compare", unit="image", disable=None if progress else True):
-        hr = read_image(path)
-        if hr.dtype != np.uint8:
-            raise ImageError(f"{path}: {hr.dtype} image; compare works on 8-bit images, convert it to 8 bits first")
-        hr = modcrop(hr, scale)
-        if min(hr.shape[:2]) <= 2 * shave:
-            raise ImageError(f"{path}: {hr.shape[0]}x{hr.shape[1]} is too small to shave {shave} pixels per side")
+    for record in tqdm(list(dataset), desc="compare", unit="image", disable=None if progress else True):
+        hr = modcrop(record.image, scale)
+        if min(hr.shape[:2]) <= 2 * shave or min(hr.shape[:2]) < scale:
+            raise ImageError(f"{record.source}: {hr.shape[0]}x{hr.shape[1]} is too small for scale {scale} with "
+                             f"{shave} pixels shaved per side; use a smaller --scale or --shave")
         lr_size = (hr.shape[0] // scale, hr.shape[1] // scale)
         low = {spec: resize(hr, spec, size=lr_size) for spec in labels}
         for a, b in itertools.combinations(labels, 2):
-            pair_rows.append({"image": path.name, "a": a, "b": b, **_psnr_pair(low[a], low[b])})
+            pair_rows.append({"image": record.name, "a": a, "b": b, **_psnr_pair(low[a], low[b])})
         for spec in labels:
             up = resize(low[spec], spec, size=hr.shape[:2])
-            trip_rows.append({"image": path.name, "spec": spec, **_psnr_pair(_shaved(hr, shave), _shaved(up, shave))})
+            trip_rows.append({"image": record.name, "spec": spec, **_psnr_pair(_shaved(hr, shave), _shaved(up, shave))})
     return Comparison(
         specs=labels,
         skipped=list(skipped),
