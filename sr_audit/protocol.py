@@ -65,10 +65,14 @@ GRAYSCALE: dict[str, str] = {
 #: Float precision of the Y computation.
 Y_PRECISIONS: dict[str, str] = {
     "float64": "Y computed in float64 (MATLAB double)",
-    "float32": "Y as BasicSR to_y_channel computes it: RGB / 255 in float32, a float64 dot over B, G, R plus the offset, "
-    "/ 255 to float32, * 255 in float32",
-    "float32-unit": "Y as pyiqa to_y_channel computes it on float32 tensors: RGB / 255 in float32, the R, G, B products "
-    "summed in that order in float32, * 255 in float32",
+    "float32": (
+        "Y as BasicSR to_y_channel computes it: RGB / 255 in float32, a float64 dot over B, G, R plus the offset, "
+        "/ 255 to float32, * 255 in float32"
+    ),
+    "float32-unit": (
+        "Y as pyiqa to_y_channel computes it on float32 tensors: RGB / 255 in float32, the R, G, B products "
+        "summed in that order in float32, * 255 in float32"
+    ),
 }
 
 #: How SSIM treats the image border (:attr:`SSIMSpec.pad`).
@@ -150,8 +154,10 @@ class SSIMSpec:
         cov = "sample" if self.use_sample_covariance else "population"
         text = (
             f"skimage structural_similarity, {window} window, {cov} covariance, K1={self.k1}, K2={self.k2}, "
-            f"data_range={self.data_range:g}; {SSIM_PADS[self.pad]}"
+            f"data_range={self.data_range:g}"
         )
+        if self.pad != "none":
+            text += f"; {SSIM_PADS[self.pad]}"
         return text + ("; negative map values clipped to 0" if self.clip_negative else "")
 
 
@@ -309,9 +315,11 @@ class Protocol:
         formula = f"20 log10({self.peak:g}/RMSE)"
         if self.psnr_eps:
             formula = f"10 log10(1/(MSE/{self.peak:g}^2 + {self.psnr_eps:g})) (inf when MSE = 0)"
+        split = ""
+        if self.psnr_spaces is not None or self.ssim_spaces is not None:
+            split = f" (PSNR in {'+'.join(self.psnr_in)}, SSIM in {'+'.join(self.ssim_in)})"
         lines = [
-            f"protocol {self.name}: spaces {'+'.join(self.spaces)} (PSNR in {'+'.join(self.psnr_in)}, SSIM in "
-            f"{'+'.join(self.ssim_in)}); PSNR = {formula} per image, mean over images",
+            f"protocol {self.name}: spaces {'+'.join(self.spaces)}{split}; PSNR = {formula} per image, mean over images",
             f"  Y: {self.y_definition} ({y.description}: {y.offset:g} + ({y.r} R + {y.g} G + {y.b} B) / {y.divisor:g}), "
             f"{self.y_precision}, {y_round}",
             f"  output: x*255 {out}; shave {shave} px per side; grayscale: {GRAYSCALE[self.grayscale]}",

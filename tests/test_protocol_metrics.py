@@ -187,3 +187,50 @@ def test_protocol_description_names_every_choice():
         assert needle in text
     d = BASICSR.as_dict()
     assert d["y_rounding"] == "none" and d["grayscale"] == "as-rgb" and d["ssim"]["use_sample_covariance"] is False
+
+
+def test_added_fields_validate_and_enter_as_dict_only_when_set():
+    with pytest.raises(SpecError, match="psnr_spaces must be None or a non-empty tuple"):
+        Protocol(name="x", spaces=("y",), psnr_spaces=("rgb",))
+    with pytest.raises(SpecError, match="shave_offset"):
+        Protocol(name="x", shave_offset=-1)
+    with pytest.raises(SpecError, match="psnr_eps"):
+        Protocol(name="x", psnr_eps=-1e-8)
+    with pytest.raises(SpecError, match="SSIMSpec.pad 'same' is not one of: none, reflect"):
+        SSIMSpec(pad="same")
+    with pytest.raises(SpecError, match="clip_negative must be a boolean"):
+        SSIMSpec(clip_negative=1)
+    plain = Protocol(name="x").as_dict()
+    assert not {"psnr_spaces", "ssim_spaces", "shave_offset", "psnr_eps"} & set(plain)
+    assert not {"pad", "clip_negative"} & set(plain["ssim"])
+    d = Protocol(name="x", psnr_spaces=("rgb",), shave_offset=6, psnr_eps=1e-8, ssim=SSIMSpec(pad="reflect")).as_dict()
+    assert d["psnr_spaces"] == ["rgb"] and d["shave_offset"] == 6 and d["psnr_eps"] == 1e-8 and d["ssim"]["pad"] == "reflect"
+    assert "ssim_spaces" not in d and "clip_negative" not in d["ssim"]
+    assert Protocol(name="x", shave_offset=6).shave_for(4) == 10 and Protocol(name="x", shave=2, shave_offset=6).shave_for(4) == 2
+
+
+def test_psnr_eps_on_the_unit_scale_and_identical_images_stay_inf():
+    a = np.zeros((4, 4))
+    mse = 1.0  # on 0..255
+    assert psnr(a, a + 1, data_range=255, eps=1e-8) == pytest.approx(-10 * math.log10(mse / 255**2 + 1e-8))
+    assert psnr(a, a + 1, data_range=255, eps=1e-8) < psnr(a, a + 1, data_range=255)
+    assert psnr(a, a, data_range=255, eps=1e-8) == math.inf
+
+
+def test_clip_negative_ssim_averages_the_valid_map_clipped_at_zero():
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, (30, 30)).astype(np.float64)
+    b = 255 - a  # anticorrelated: most of the map is negative
+    _, full = structural_similarity(a, b, full=True, **SSIMSpec().kwargs())
+    clipped = ssim(a, b, spec=SSIMSpec(clip_negative=True))
+    assert clipped == pytest.approx(np.maximum(full[5:-5, 5:-5], 0).mean()) and ssim(a, b) < 0 <= clipped
+
+
+def test_reflect_padded_ssim_averages_every_pixel_of_the_original():
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 256, (24, 20)).astype(np.float64)
+    b = np.clip(a + rng.normal(0, 20, a.shape), 0, 255)
+    padded = np.pad(a, 5, mode="reflect"), np.pad(b, 5, mode="reflect")
+    assert ssim(a, b, spec=SSIMSpec(pad="reflect")) == pytest.approx(_ssim_valid_gaussian(*padded), abs=1e-12)

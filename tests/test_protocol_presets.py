@@ -91,7 +91,7 @@ def _load_modules(package: str, modules: list[str], exports: dict[str, tuple[str
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         pytest.skip(f"{package} is not installed (make install adds it with pip --no-deps)")
-    root = Path(list(spec.submodule_search_locations)[0])
+    root = Path(next(iter(spec.submodule_search_locations)))
     saved = {k: v for k, v in sys.modules.items() if k == package or k.startswith(package + ".")}
     for k in saved:
         del sys.modules[k]
@@ -175,7 +175,7 @@ def test_basicsr_preset_on_grayscale_and_identical_images(basicsr, pairs):
     m = basicsr["basicsr.metrics.psnr_ssim"]
     hr, sr = (a[..., 1] for a in pairs["chelsea", 3])
     ours = score_image(hr, sr / 255.0, PROTOCOLS["basicsr"], 3)
-    three = lambda a: np.repeat(a[..., None], 3, axis=2)  # noqa: E731  (cv2.imread gives gray files 3 channels)
+    three = lambda a: np.repeat(a[..., None], 3, axis=2)
     assert ours.psnr_y == pytest.approx(m.calculate_psnr(three(sr), three(hr), 3, test_y_channel=True), abs=1e-10)
     assert ours.ssim_y == pytest.approx(m.calculate_ssim(three(sr), three(hr), 3, test_y_channel=True), abs=1e-10)
     assert m.calculate_psnr(hr, hr, 3) == math.inf == score_image(hr, hr / 255.0, PROTOCOLS["basicsr"], 3).psnr_y
@@ -278,7 +278,7 @@ def _ssim_index(a: np.ndarray, b: np.ndarray) -> float:
     t = np.arange(-5, 6)
     g = np.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * 1.5**2))
     w = g / g.sum()
-    f = lambda x: correlate2d(x, w, mode="valid")  # noqa: E731
+    f = lambda x: correlate2d(x, w, mode="valid")
     a, b = a.astype(np.float64), b.astype(np.float64)
     mu_a, mu_b = f(a), f(b)
     s_a, s_b, s_ab = f(a * a) - mu_a**2, f(b * b) - mu_b**2, f(a * b) - mu_a * mu_b
@@ -302,7 +302,7 @@ def test_ntire_preset_equals_the_challenge_formulas(pairs, name, scale):
 def test_matlab_preset_is_the_srcnn_demo_formula(pairs):
     """compute_psnr.m on Y = uint8 rgb2ycbcr (rounded half away), shave = scale; the paper's table is in test_conformance."""
     hr, sr = pairs["astronaut", 3]
-    y = lambda a: np.floor(16 + (65.481 * a[..., 0] + 128.553 * a[..., 1] + 24.966 * a[..., 2]) / 255 + 0.5)  # noqa: E731
+    y = lambda a: np.floor(16 + (65.481 * a[..., 0] + 128.553 * a[..., 1] + 24.966 * a[..., 2]) / 255 + 0.5)
     d = (y(hr.astype(np.float64)) - y(sr.astype(np.float64)))[3:-3, 3:-3]
     expected = 20 * math.log10(255 / math.sqrt(np.mean(d**2)))
     assert score_image(hr, sr / 255.0, PROTOCOLS["matlab"], 3).psnr_y == pytest.approx(expected, abs=1e-9)

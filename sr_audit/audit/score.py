@@ -107,8 +107,8 @@ class ScoreResult:
     def spread(self) -> tuple[float, float]:
         """(max - min) over the protocols of the headline mean PSNR and SSIM: what the protocol alone moves."""
         return (
-            float(self.summary["psnr"].max() - self.summary["psnr"].min()),
-            float(self.summary["ssim"].max() - self.summary["ssim"].min()),
+            _difference(self.summary["psnr"].max(), self.summary["psnr"].min()),
+            _difference(self.summary["ssim"].max(), self.summary["ssim"].min()),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -127,6 +127,11 @@ class ScoreResult:
             "notes": list(self.notes),
             "warnings": list(self.warnings),
         }
+
+
+def _difference(a: float, b: float) -> float:
+    """``a - b``, and 0 when they are equal (both ``inf`` for identical images: no difference, not NaN)."""
+    return 0.0 if a == b else float(a - b)
 
 
 def _json_value(value: Any) -> Any:
@@ -173,7 +178,7 @@ def _read_pair(pair: FilePair, scale: int) -> tuple[np.ndarray, np.ndarray, list
             )
     warnings: list[str] = []
     if sr.ndim != hr.ndim:
-        colour, gray, colour_role = (sr, hr, "SR") if sr.ndim == 3 else (hr, sr, "HR")
+        colour, colour_role = (sr, "SR") if sr.ndim == 3 else (hr, "HR")
         if not is_gray_content(colour):
             gray_role = "HR" if colour_role == "SR" else "SR"
             raise ImageError(
@@ -213,9 +218,8 @@ def _summary(protocols: Sequence[Protocol], means: dict[str, dict[str, float | N
         rows.append({"protocol": p.name, "psnr_space": ps, "psnr": means[p.name][f"psnr_{ps}"],
                      "ssim_space": ss, "ssim": means[p.name][f"ssim_{ss}"]})
     frame = pd.DataFrame(rows)
-    with np.errstate(invalid="ignore"):
-        frame.insert(3, "d_psnr", frame["psnr"] - frame["psnr"].iloc[0])
-        frame["d_ssim"] = frame["ssim"] - frame["ssim"].iloc[0]
+    frame.insert(3, "d_psnr", [_difference(v, frame["psnr"].iloc[0]) for v in frame["psnr"]])
+    frame["d_ssim"] = [_difference(v, frame["ssim"].iloc[0]) for v in frame["ssim"]]
     return frame
 
 
