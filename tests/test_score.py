@@ -203,3 +203,8 @@ def test_pattern_and_missing_folders(tmp_path, capsys):
         score_folders(tmp_path / "SR", tmp_path / "HR", pattern="{name}_SR", scale=2)
     code, _, err = _run(capsys, "--sr", str(tmp_path / "nowhere"), "--hr", str(tmp_path / "HR"), "--scale", "2")
     assert code == 2 and "nowhere" in err
+
+
+def test_uint8_over_255_quantises_back_exactly_under_every_rounding():
+    k = np.arange(256)
+    assert np.array_equal((k / 255.0) * 255.0, k.astype(np.float64))  # so score_image(hr, sr / 255) scores sr itself
