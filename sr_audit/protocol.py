@@ -419,7 +419,9 @@ REFERENCES: dict[str, Reference] = {
     ),
     "torchmetrics": Reference(
         "torchmetrics peak_signal_noise_ratio(data_range=1.0) and structural_similarity_index_measure(data_range=1.0) "
-        "per image: RGB, Gaussian 11x11 sigma 1.5 on reflect-padded images averaged over every pixel, no crop",
+        "per image: RGB, Gaussian 11x11 sigma 1.5 on reflect-padded images averaged over every pixel, no crop (SSIM's "
+        "own default data_range=None takes the larger max - min of the two images instead, which differs for images "
+        "that do not reach both 0 and 255)",
         "torchmetrics 1.9.0",
         "on float64 tensors SSIM within 1e-12 and PSNR higher by a factor 1 + 4.7e-8 (about 1.4e-6 dB at 30 dB: it "
         "multiplies by 10 / ln 10 computed in float32); on float32 tensors PSNR within 5e-6 dB, SSIM within 2e-5 (float32 "

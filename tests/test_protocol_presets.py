@@ -2,8 +2,9 @@
 
 BasicSR 1.4.2 and pyiqa 0.1.16 are installed without their dependencies (``make install``): their
 package ``__init__`` imports torchvision (no CPU wheel here) and much more, so only the metric
-modules are loaded, under stub parent packages (:func:`_load_modules`). torchmetrics 1.9.0 is a
-test extra. MATLAB cannot run here: ``matlab`` is pinned by ``tests/test_conformance.py`` (the
+modules are loaded, under stub parent packages (:func:`_load_modules`); those modules import only
+torch, numpy, scipy (pyiqa) and cv2, torch, numpy (BasicSR), all sr-audit dependencies.
+torchmetrics 1.9.0 is a test extra. MATLAB cannot run here: ``matlab`` is pinned by ``tests/test_conformance.py`` (the
 SRCNN paper's table) and ``ntire`` by a transcription of the NTIRE 2017 scripts' formulas.
 Tolerances are the agreements stated in :data:`sr_audit.protocol.REFERENCES`.
 """
