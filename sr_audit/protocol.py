@@ -404,8 +404,10 @@ REFERENCES: dict[str, Reference] = {
         "BasicSR basicsr/metrics/psnr_ssim.py calculate_psnr / calculate_ssim, test_y_channel=True, crop_border=scale",
         "basicsr 1.4.2",
         "PSNR and SSIM equal to 1e-10 (its float32 Y reproduced operation for operation). RCAN's Evaluate_PSNR_SSIM.m "
-        "(not run here) computes the same: Y = single(rgb2ycbcr(im2double)), shave = scale, Wang's ssim_index; only the "
-        "float32 rounding order of Y differs (another float32 order moved PSNR by 3e-7 dB here)",
+        "(MATLAB, not run here; transcribed in the test) computes the same, Y = single(rgb2ycbcr(im2double)), "
+        "shave = scale, Wang's ssim_index, with Y rounded to float32 in another order: within 4e-7 dB and 2e-8 SSIM "
+        "(it prints 6 decimals, so the last one can differ by 1). Grayscale files differ: that script uses the gray "
+        "values as Y, BasicSR (OpenCV reading them as 3 channels) 16 + 219/255 gray",
     ),
     "pyiqa": Reference(
         "pyiqa create_metric('psnr') (archs/psnr_arch.py: RGB, data_range 1, eps 1e-8, no crop) and "

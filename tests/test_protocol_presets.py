@@ -182,6 +182,23 @@ def test_basicsr_preset_on_grayscale_and_identical_images(basicsr, pairs):
     assert m.calculate_psnr(hr, hr, 3) == math.inf == score_image(hr, hr / 255.0, PROTOCOLS["basicsr"], 3).psnr_y
 
 
+def _rcan_y(image: np.ndarray) -> np.ndarray:
+    """RCAN's Evaluate_PSNR_SSIM.m Y: single(rgb2ycbcr(im2double(im))) * 255, the Y computed in double."""
+    x = image.astype(np.float64) / 255
+    y = 16 / 255 + (65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]) / 255
+    return (y.astype(np.float32) * np.float32(255)).astype(np.float64)
+
+
+@pytest.mark.parametrize("name, scale", CASES)
+def test_basicsr_preset_matches_a_transcription_of_rcans_evaluate_script(pairs, name, scale):
+    """Cal_Y_PSNRSSIM: shave = scale, PSNR 10 log10(255^2 / MSE), Wang's ssim_index; only Y's float32 rounding differs."""
+    hr, sr = pairs[name, scale]
+    a, b = (_rcan_y(im)[scale:-scale, scale:-scale] for im in (hr, sr))
+    ours = score_image(hr, sr / 255.0, PROTOCOLS["basicsr"], scale)
+    assert ours.psnr_y == pytest.approx(10 * math.log10(255**2 / np.mean((a - b) ** 2)), abs=1e-6)
+    assert ours.ssim_y == pytest.approx(_ssim_index(a, b), abs=1e-7)
+
+
 # ---- pyiqa -----------------------------------------------------------------------------------
 
 def test_pyiqa_y_equals_to_y_channel_for_every_colour(pyiqa, all_colours):
