@@ -1,8 +1,9 @@
 """Which registered resize made this low-resolution data set? :func:`identify`.
 
-Given a folder of high-resolution (HR) images and a folder of their low-resolution (LR) versions,
-every *method* the registry can express is tried on each pair, and the one whose output reproduces
-the LR file best is reported, with how close it gets.
+Given a folder of high-resolution (HR) images and a folder of their low-resolution (LR) versions
+(paired by :func:`sr_audit.layouts.pair_files`), every *method* the registry can express is tried
+on every pair, each pair on its own, and the report says which methods reproduce the LR files
+exactly, which of them cannot be told apart, or that none does.
 
 What a method is (:class:`Method`)
 ----------------------------------
@@ -15,52 +16,67 @@ What a method is (:class:`Method`)
 * ``channel`` — ``as-is``: the HR as it is (RGB, grayscale, or a grayscale HR repeated into RGB for
   an RGB LR); ``y:DEF``: the LR is one channel and the HR is RGB, so the HR's Y under each
   definition of :data:`sr_audit.colour.Y_DEFINITIONS` is rounded to uint8 (as MATLAB
-  ``rgb2ycbcr`` does) and resized; ``y:DEF:unrounded``: the same Y unrounded (float path only). A
-  grayscale HR is its own Y, so ``y:*`` methods reduce to ``as-is`` on it.
+  ``rgb2ycbcr`` does) and resized; ``y:DEF:unrounded``: the same Y unrounded (float path only).
+* ``up`` — set for *down-then-up* methods only (below): the spec that enlarged the LR again.
 
-Geometry (per pair, not part of a method)
------------------------------------------
-* ``modcrop``: the HR is cropped to a multiple of the scale (bottom/right rows and columns dropped)
-  and resized to exactly ``(H/s, W/s)``; tried when the LR has the size ``(H // s, W // s)``.
-* ``full``: the uncropped HR is resized to the LR size, driven by the scale ``1/s`` when the
-  backend's size rule gives that size (libraries that map with the given scale), else by the size;
-  tried when the HR is not a multiple of the scale and the LR size is ``floor``, ``ceil`` or
-  ``round`` of ``(H/s, W/s)``.
-When the HR sides are multiples of the scale the two are the same computation; the geometry column
-says ``either`` then. A method's score on a pair is its best geometry.
+Geometry (per pair, not part of a method; :data:`GEOMETRIES`)
+--------------------------------------------------------------
+* ``modcrop``: the HR cropped to a multiple of the scale and resized to ``(H/s, W/s)``.
+* ``full``: the uncropped HR resized to the LR size, by the scale ``1/s`` when the backend's size
+  rule gives that size, else by the size. For a non-integer scale, or LR sizes that no integer scale
+  explains (a *size-specified* resize), this is the only geometry.
+* ``resize-to-fit``: the HR resized with the same method to the multiple of the scale below
+  (``(H//s*s, W//s*s)``), then down by ``s`` (PyTorch reimplementations that resize rather than
+  crop).
+* ``either``: the HR sides are multiples of the scale: modcrop and full are the same computation.
 
-Scores and verdict
-------------------
+Down-then-up data
+-----------------
+When every "LR" file has its HR's size (the bicubic-upsampled inputs many repositories commit), each
+method is a down spec of :data:`DOWN_UP_DOWN` x an up spec of :data:`DOWN_UP_UP` x the two compute
+paths of :data:`DOWN_UP_COMPUTES`, at the given scale, else the one the file names say, else each
+of :data:`DOWN_UP_SCALES` (a bounded search; the report says what was searched).
+
+Scores, equality, verdict
+-------------------------
 * ``exact``: the fraction of LR pixels reproduced exactly (all channels equal); ``psnr``:
   ``20 log10(255 / RMSE)`` against the LR (``inf`` when identical).
-* Per pair, methods are ranked by exact fraction, then PSNR. Methods whose outputs are bit-identical
-  to the best one's are its ``ties`` (the data cannot tell them apart); the ``runner-up`` is the
-  best method whose output differs.
-* The data-set verdict is the method that is best (ties included) on most pairs, then with the
-  highest mean exact fraction and lowest mean MSE. Its ties are the methods bit-identical to it on
-  every pair. It is a match when it is *close* by :data:`CLOSE` (mean exact fraction >= 0.99 or the
-  PSNR of the mean MSE >= 50 dB); otherwise the verdict is "no registered backend matches".
+* A pair is *matched* when its best output has ``exact >=`` :attr:`MatchCriterion.min_exact_fraction`;
+  PSNR never makes a match.
+* An output is *equal* to a reference output by :class:`Equivalence` (default :data:`EQUAL`): no
+  pixel differs by more than one grey level, and apart from the pixels where the reference's
+  unrounded value is an exact .5 tie (float path), fewer than 1 % of the pixels differ (the share
+  a match may miss). This allows the float noise at .5 ties between libraries that compute the
+  same arithmetic.
+* The data-set verdict is the method that is best or equal to the best on most pairs, then with the
+  highest mean exact fraction. It *matches* when it is matched on every pair. Its equal set is every
+  method whose output is equal to the verdict's on every pair: "these cannot be told apart on this
+  data". When nothing matches, the report says so and lists the nearest candidates.
 
-Pruning
--------
-All methods are scored on one *screening* pair (the smallest HR among the pairs with the most
-channel rules, so an RGB-HR pair screens the Y rules of a Y data set). When its LR is larger
-than :attr:`Pruning.screen_side` on a side and ``modcrop`` applies, only a top-left crop is resized
-(the HR crop is aligned to the scale so it maps exactly as the whole image does, and the top and
-left borders, where backends differ most, are kept); the crop's last :attr:`Pruning.margin` LR rows
-and columns, whose taps would reach past the crop, are not compared. The :attr:`Pruning.keep` best
-distinct outputs (with every method giving one of them) are then scored on every pair. A pair on
-which none of them is close, while the screening pair had a close one, is re-scored with every
-method (``rescored`` in the table), so a data set made with mixed methods is still explained.
+Search: safe per-pair pruning
+-----------------------------
+Each pair is searched on its own. For a modcrop/either geometry and an LR larger than
+:attr:`Search.screen_side`, every method is first run on a top-left crop whose HR is aligned to the
+scale, so every output pixel away from the cut maps to the same HR pixels with the same weights as
+in the whole image (the :attr:`Search.margin` LR rows and columns at the cut are not compared).
+``k`` mismatches there bound the method's whole-image exact fraction by ``1 - k / N``. Methods are
+then scored on the whole image in the order of their bounds, and a method is dropped only when its
+bound is below the pair's best exact fraction minus :meth:`Equivalence.slack` (the most an equal
+output can lose: the 1 % plus the best's share of .5 ties), so it can be neither the best nor
+equal to it, and, on a pair nothing matches, below the
+:attr:`Search.nearest`-th best distinct output. Every method scored on the whole image after a
+crop screen is checked against its crop output; one disagreement (a backend whose output is not
+local) makes the pair be re-scored without pruning, and the report says so. Geometries whose
+mapping a crop cannot reproduce (``full``, ``resize-to-fit``) are always scored on the whole image.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import os
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +88,9 @@ from sr_audit.backends.selection import backend_status
 from sr_audit.colour import Y_DEFINITIONS, rgb_to_y
 from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
-from sr_audit.errors import DataError, ImageError, SpecError
-from sr_audit.image_io import im2double, list_images, read_image
+from sr_audit.errors import ImageError, SpecError
+from sr_audit.image_io import im2double, read_image
+from sr_audit.layouts import Pairing, pair_files
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import conventions_of, resize
@@ -103,57 +120,139 @@ CHANNELS: dict[str, str] = {
 GEOMETRIES: dict[str, str] = {
     "modcrop": "HR cropped to a multiple of the scale, resized to (H/s, W/s)",
     "full": "uncropped HR resized to the LR size (scale 1/s when the size rule gives it, else the size)",
+    "resize-to-fit": "HR resized by the same method to (H//s*s, W//s*s), then down by s",
     "either": "HR sides are multiples of the scale: modcrop and full are the same computation",
 }
 
-#: Role tags at the end of file stems (SelfExSR ``img_001_SRF_3_HR.png`` / ``..._LR.png``).
-_ROLE = re.compile(r"^(?P<key>.+?)[_\-.](?P<role>hr|lr|gt)$", re.IGNORECASE)
-#: A scale tag at the end of an LR stem (DIV2K ``0001x2.png``).
-_SCALE_TAG = re.compile(r"^(?P<key>.+?)[_\-]?x\d+$", re.IGNORECASE)
+#: Geometries whose top-left crop computes what the whole image computes there (module docstring).
+CROPPABLE: frozenset[str] = frozenset({"modcrop", "either"})
+
+#: Down specs of the down-then-up search (resolved to canonical specs; uninstalled ones skipped).
+DOWN_UP_DOWN: tuple[str, ...] = (
+    "matlab", "matlab-legacy", "pil:bicubic", "cv2:bicubic", "cv2:area", "torch:bicubic+aa",
+    "torch:bicubic-aa", "tf:bicubic+aa", "skimage:bicubic+aa",
+)
+#: Up specs of the down-then-up search.
+DOWN_UP_UP: tuple[str, ...] = (
+    "matlab", "matlab-legacy", "pil:bicubic", "cv2:bicubic", "torch:bicubic-aa", "tf:bicubic-aa",
+    "skimage:bicubic-aa",
+)
+#: Compute paths of the down-then-up search: both steps on the 8-bit path, or both in float with
+#: one rounding half away from zero at the end (MATLAB's im2double pipeline).
+DOWN_UP_COMPUTES: tuple[tuple[str, str], ...] = (("uint8", "library"), ("float", "half-away-from-zero"))
+#: Scales tried for down-then-up data when neither the option nor the file names give one.
+DOWN_UP_SCALES: tuple[int, ...] = (2, 3, 4)
 
 
 @dataclass(frozen=True)
 class MatchCriterion:
-    """When a reproduction is *close*: exact fraction or PSNR at least these (either suffices)."""
+    """When a reproduction is a *match*: at least this fraction of the pixels exactly equal."""
 
     min_exact_fraction: float = 0.99
-    min_psnr: float = 50.0
 
-    def is_close(self, exact: float, psnr_db: float) -> bool:
-        return exact >= self.min_exact_fraction or psnr_db >= self.min_psnr
+    def __post_init__(self) -> None:
+        value = self.min_exact_fraction
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+            raise SpecError(f"MatchCriterion.min_exact_fraction must be in (0, 1], got {value!r}")
+
+    def is_match(self, exact: float) -> bool:
+        """Whether an exact-match fraction is a match."""
+        return exact >= self.min_exact_fraction
 
     def describe(self) -> str:
-        return f"exact-match fraction >= {self.min_exact_fraction:g} or PSNR >= {self.min_psnr:g} dB"
+        return f"exact-match fraction >= {self.min_exact_fraction:g} (PSNR never makes a match)"
 
 
 #: The default criterion of a match.
-CLOSE = MatchCriterion()
+MATCH = MatchCriterion()
 
 
 @dataclass(frozen=True)
-class Pruning:
-    """How the search is pruned (module docstring).
+class Equivalence:
+    """When an output is *equal* to a reference output (cannot be told apart from it).
+
+    Equal: no pixel differs by more than ``max_abs_diff`` grey levels, and, leaving out the pixels
+    where the reference's unrounded value (float path) lies within ``tie_window`` grey levels of an
+    exact .5 tie, fewer than ``max_fraction`` of the pixels differ (any channel). The .5 ties are
+    where libraries computing the same arithmetic round apart on float noise (TensorFlow's float32,
+    summation order): at x2 a bilinear or area average is a quarter-integer, so a fifth of the
+    pixels can be ties.
+    """
+
+    max_abs_diff: int = 1
+    max_fraction: float = 1e-2
+    tie_window: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_abs_diff, bool) or not isinstance(self.max_abs_diff, int) or self.max_abs_diff < 0:
+            raise SpecError(f"Equivalence.max_abs_diff must be a non-negative integer, got {self.max_abs_diff!r}")
+        if isinstance(self.max_fraction, bool) or not isinstance(self.max_fraction, (int, float)) or not 0.0 <= self.max_fraction < 1.0:
+            raise SpecError(f"Equivalence.max_fraction must be in [0, 1), got {self.max_fraction!r}")
+        if isinstance(self.tie_window, bool) or not isinstance(self.tie_window, (int, float)) or not 0.0 <= self.tie_window < 0.5:
+            raise SpecError(f"Equivalence.tie_window must be in [0, 0.5), got {self.tie_window!r}")
+
+    def tie_mask(self, raw255: np.ndarray) -> np.ndarray:
+        """HxW: pixels where any channel of an unrounded output (in grey levels) is a .5 tie."""
+        near = np.abs(raw255 - np.floor(raw255) - 0.5) <= self.tie_window
+        return near if near.ndim == 2 else near.any(axis=2)
+
+    def equal(self, a: np.ndarray, reference: np.ndarray, ties: np.ndarray | None = None) -> bool:
+        """Whether uint8 output ``a`` is equal to ``reference`` (same shape), ``ties`` being the
+        reference's :meth:`tie_mask` (None: uint8 path, no ties)."""
+        diff = np.abs(a.astype(np.int16) - reference.astype(np.int16))
+        if diff.size and int(diff.max()) > self.max_abs_diff:
+            return False
+        differs = diff > 0 if diff.ndim == 2 else (diff > 0).any(axis=2)
+        if ties is not None:
+            differs &= ~ties
+        return not differs.any() or np.count_nonzero(differs) < self.max_fraction * differs.size
+
+    def slack(self, ties: np.ndarray | None) -> float:
+        """How far below the reference's exact fraction an equal output's can lie."""
+        return self.max_fraction + (0.0 if ties is None else float(np.mean(ties)))
+
+    def describe(self) -> str:
+        return (
+            f"equal = no pixel differs by more than {self.max_abs_diff} grey level(s), and apart from the "
+            f".5 ties of the reference's unrounded output (within {self.tie_window:g}) fewer than "
+            f"{self.max_fraction:.2%} of the pixels differ"
+        )
+
+
+#: The default equality of outputs.
+EQUAL = Equivalence()
+
+
+@dataclass(frozen=True)
+class Search:
+    """How each pair is searched (module docstring, "Search").
 
     Attributes
     ----------
-    keep : int
-        Distinct screening outputs whose methods are scored on every pair.
+    prune : bool
+        Drop methods a crop screen proves cannot be best or equal to it (False: score everything).
     screen_side : int
-        Largest LR side compared on the screening pair before it is cropped.
+        LR side of the screening crop; pairs whose LR fits in it are scored whole.
     margin : int
-        LR rows/columns at the cut edges of a screening crop left out of the comparison.
+        LR rows/columns at the cut edges of the crop left out of the comparison.
+    nearest : int
+        Distinct candidates kept exact on a pair nothing matches, and shown when nothing matches.
     """
 
-    keep: int = 4
-    screen_side: int = 96
+    prune: bool = True
+    screen_side: int = 64
     margin: int = 8
+    nearest: int = 5
 
     def __post_init__(self) -> None:
-        for name in ("keep", "screen_side"):
-            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise SpecError(f"Pruning.{name} must be a positive integer, got {getattr(self, name)!r}")
-        if isinstance(self.margin, bool) or not isinstance(self.margin, int) or not 0 <= self.margin < self.screen_side:
-            raise SpecError(f"Pruning.margin must be an integer in [0, screen_side), got {self.margin!r}")
+        if not isinstance(self.prune, bool):
+            raise SpecError(f"Search.prune must be True or False, got {self.prune!r}")
+        for name in ("screen_side", "nearest"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SpecError(f"Search.{name} must be a positive integer, got {value!r}")
+        if isinstance(self.margin, bool) or not isinstance(self.margin, int) or not 0 <= self.margin < self.screen_side // 2:
+            raise SpecError(f"Search.margin must be an integer in [0, screen_side/2), got {self.margin!r}")
 
 
 @dataclass(frozen=True)
@@ -164,6 +263,7 @@ class Method:
     compute: str
     rounding: str
     channel: str
+    up: str | None = None
 
     def __post_init__(self) -> None:
         allowed = (LIBRARY_ROUNDING,) if self.compute == "uint8" else FLOAT_ROUNDINGS
@@ -175,21 +275,13 @@ class Method:
 
     @property
     def label(self) -> str:
-        """e.g. ``matlab-legacy:bicubic+aa uint8 as-is``, ``matlab:bicubic+aa float/half-to-even y:matlab``."""
+        """e.g. ``matlab-legacy:bicubic+aa uint8 as-is``, ``matlab:bicubic+aa then pil:bicubic+aa float/half-up as-is``."""
         path = "uint8" if self.compute == "uint8" else f"float/{self.rounding}"
-        return f"{self.spec} {path} {self.channel}"
+        spec = self.spec if self.up is None else f"{self.spec} then {self.up}"
+        return f"{spec} {path} {self.channel}"
 
     def __str__(self) -> str:
         return self.label
-
-
-@dataclass(frozen=True)
-class Pair:
-    """An HR file and its LR file, matched by name."""
-
-    name: str
-    hr: Path
-    lr: Path
 
 
 @dataclass(frozen=True)
@@ -198,43 +290,68 @@ class Verdict:
 
     Attributes
     ----------
-    method : Method or None
-        The method best on most pairs; None when nothing was scored.
-    ties : tuple of Method
-        Methods bit-identical to ``method`` on every pair it was scored on.
-    close : bool
-        Whether ``method`` matches by the criterion.
+    method : Method
+        Best or equal to the best on most pairs, then highest mean exact fraction.
+    equal : tuple of Method
+        Every other method whose output is equal to ``method``'s on every pair.
+    match : bool
+        ``method`` is matched on every pair.
+    pairs_matched : int
+        Pairs on which ``method``'s exact fraction is a match.
     pairs_won : int
-        Pairs on which ``method`` (or a tie) is the best.
+        Pairs on which ``method`` is best or equal to the best.
     n_pairs : int
     mean_exact : float
-        Mean exact-match fraction of ``method`` over the pairs.
     psnr : float
         PSNR of its mean MSE over the pairs (``inf`` when every pair is reproduced exactly).
     geometry : str
-        ``modcrop``, ``full``, ``either`` or ``mixed`` (what the winning geometries say).
+        ``modcrop``, ``full``, ``resize-to-fit``, ``either`` or ``mixed``.
+    scale : float or None
+        The scale of its geometry (None: size-specified).
+    nearest : tuple of (Method, float, float)
+        When not a match: the nearest distinct candidates, (method, mean exact, PSNR of mean MSE).
+    criterion : MatchCriterion
+    equivalence : Equivalence
     """
 
-    method: Method | None
-    ties: tuple[Method, ...]
-    close: bool
+    method: Method
+    equal: tuple[Method, ...]
+    match: bool
+    pairs_matched: int
     pairs_won: int
     n_pairs: int
     mean_exact: float
     psnr: float
     geometry: str
+    scale: float | None
+    nearest: tuple[tuple[Method, float, float], ...]
+    criterion: MatchCriterion
+    equivalence: Equivalence
 
     def text(self) -> str:
-        """One line saying what made the data, or that nothing registered did."""
-        if self.method is None:
-            return "no registered backend matches: nothing could be scored"
+        """One sentence: what made the data, or that no registered method reproduces it."""
         stats = (
-            f"best on {self.pairs_won}/{self.n_pairs} pairs, mean exact-match {self.mean_exact:.4f}, "
-            f"PSNR {_fmt_psnr(self.psnr)}"
+            f"mean exact-match {self.mean_exact:.4f}, PSNR {_fmt_psnr(self.psnr)}; matched on "
+            f"{self.pairs_matched}/{self.n_pairs} pairs, best on {self.pairs_won}/{self.n_pairs}"
         )
-        if not self.close:
-            return f"no registered backend matches (closest: {self.method.label}, {stats})"
-        return f"{self.method.label} ({stats}; geometry {self.geometry})"
+        if self.match:
+            line = f"{self.method.label} reproduces these files ({stats}; geometry {self.geometry}"
+            line += f", scale {_fmt_scale(self.scale)})"
+            if self.equal:
+                line += (
+                    f"; these cannot be told apart on this data: {self.method.label} and {len(self.equal)} more, "
+                    f"{compact_labels(self.equal)} ({self.equivalence.describe()})"
+                )
+            return line
+        if self.pairs_matched:
+            return (
+                f"no single registered method reproduces every pair: the best, {self.method.label}, "
+                f"reproduces {self.pairs_matched}/{self.n_pairs} ({stats}); the other pairs were made otherwise"
+            )
+        return (
+            f"no registered method reproduces these files: the nearest, {self.method.label}, has {stats}, "
+            f"below the {self.criterion.min_exact_fraction:g} exact-match a match needs"
+        )
 
 
 @dataclass(frozen=True)
@@ -244,80 +361,92 @@ class Identification:
     Attributes
     ----------
     hr_dir, lr_dir : str
-    scale : int
+    pairing : Pairing
+        How the files were paired.
+    mode : str
+        ``down`` or ``down-up`` (LR files of the HR size).
+    scales : tuple
+        Scales searched (None: size-specified).
     scale_source : str
-        ``"given"`` or ``"inferred from the sizes"``.
     criterion : MatchCriterion
-    pruning : Pruning
-    screening_pair : str
-        Pair every method was scored on.
-    screening_region : str
-        ``"whole image"`` or the crop compared.
+    equivalence : Equivalence
+    search : Search
     n_methods : int
-        Methods scored on the screening pair.
-    kept : tuple of str
-        Labels of the methods scored on every pair.
+        Methods searched per pair (each at every geometry that applies).
     scores : DataFrame
-        Long format, one row per (pair, method scored): ``pair, method, spec, compute, rounding,
-        channel, geometry, exact, psnr, mse, output`` (a hash of the output, equal hashes =
-        bit-identical), ``rescored`` (scored in a fallback pass).
+        Long format, one row per (pair, method, geometry): ``pair, method, spec, up, compute,
+        rounding, channel, geometry, scale, scored`` (False: dropped by the crop screen),
+        ``bound`` (the screen's upper bound of ``exact``, NaN when not screened), ``exact, psnr,
+        mse`` (NaN when not scored), ``output`` (hash of the output; equal hashes = bit-identical).
     best : DataFrame
-        One row per pair: ``pair, best, exact, psnr, geometry, close, ties, runner_up,
-        runner_up_exact, runner_up_psnr, rescored``.
+        One row per pair: ``pair, best, exact, psnr, geometry, matched, equal, runner_up,
+        runner_up_exact, runner_up_psnr, scored, pruned, pruned_bound, exhaustive``.
     verdict : Verdict
-    unmatched : tuple of str
-        Image files of either folder that had no partner.
+    notes : tuple of str
+        What the search had to do (re-scored pairs, scales searched).
     """
 
     hr_dir: str
     lr_dir: str
-    scale: int
+    pairing: Pairing
+    mode: str
+    scales: tuple[float | None, ...]
     scale_source: str
     criterion: MatchCriterion
-    pruning: Pruning
-    screening_pair: str
-    screening_region: str
+    equivalence: Equivalence
+    search: Search
     n_methods: int
-    kept: tuple[str, ...]
     scores: pd.DataFrame
     best: pd.DataFrame
     verdict: Verdict
-    unmatched: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def scale(self) -> float | None:
+        """The verdict's scale."""
+        return self.verdict.scale
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready record (infinite PSNRs as the string ``"inf"``)."""
         v = self.verdict
+
+        def method(m: Method) -> dict[str, Any]:
+            return {"label": m.label, "spec": m.spec, "up": m.up, "compute": m.compute, "rounding": m.rounding, "channel": m.channel}
+
         return {
             "hr_dir": self.hr_dir,
             "lr_dir": self.lr_dir,
-            "scale": self.scale,
+            "pairing": self.pairing.describe(),
+            "unmatched": [str(p) for p in self.pairing.unmatched],
+            "ambiguous": list(self.pairing.ambiguous),
+            "mode": self.mode,
+            "scales_searched": [s for s in self.scales],
             "scale_source": self.scale_source,
-            "close_criterion": {"min_exact_fraction": self.criterion.min_exact_fraction, "min_psnr": self.criterion.min_psnr},
-            "pruning": {"keep": self.pruning.keep, "screen_side": self.pruning.screen_side, "margin": self.pruning.margin},
-            "screening_pair": self.screening_pair,
-            "screening_region": self.screening_region,
-            "methods_screened": self.n_methods,
-            "kept": list(self.kept),
+            "match_criterion": {"min_exact_fraction": self.criterion.min_exact_fraction},
+            "equal": {"max_abs_diff": self.equivalence.max_abs_diff, "max_fraction": self.equivalence.max_fraction,
+                      "tie_window": self.equivalence.tie_window},
+            "search": {"prune": self.search.prune, "screen_side": self.search.screen_side,
+                       "margin": self.search.margin, "nearest": self.search.nearest},
+            "methods_per_pair": self.n_methods,
             "verdict": {
-                "match": v.close,
+                "match": v.match,
                 "text": v.text(),
-                "method": None if v.method is None else v.method.label,
-                "spec": None if v.method is None else v.method.spec,
-                "compute": None if v.method is None else v.method.compute,
-                "rounding": None if v.method is None else v.method.rounding,
-                "channel": None if v.method is None else v.method.channel,
-                "ties": [m.label for m in v.ties],
+                **method(v.method),
+                "equal": [m.label for m in v.equal],
+                "pairs_matched": v.pairs_matched,
                 "pairs_won": v.pairs_won,
                 "n_pairs": v.n_pairs,
                 "mean_exact": v.mean_exact,
                 "psnr": json_number(v.psnr),
                 "geometry": v.geometry,
+                "scale": v.scale,
+                "nearest": [{"method": m.label, "mean_exact": e, "psnr": json_number(p)} for m, e, p in v.nearest],
             },
             "pairs": [
                 {k: (json_number(val) if isinstance(val, float) else val) for k, val in row.items()}
                 for row in self.best.to_dict("records")
             ],
-            "unmatched": list(self.unmatched),
+            "notes": list(self.notes),
         }
 
 
@@ -332,63 +461,15 @@ def _fmt_psnr(value: float) -> str:
     return "inf (identical)" if math.isinf(value) else f"{value:.2f} dB"
 
 
-# ------------------------------------------------------------------------------------------ pairs
-
-
-def _role(stem: str) -> tuple[str, str | None]:
-    m = _ROLE.match(stem)
-    return (m["key"], m["role"].lower()) if m else (stem, None)
-
-
-def find_pairs(hr_dir: str | os.PathLike[str], lr_dir: str | os.PathLike[str]) -> tuple[list[Pair], list[str]]:
-    """HR/LR files matched by name, and the files left without a partner.
-
-    A file stem's trailing ``_HR``/``_GT`` or ``_LR`` tag (any case, after ``_``, ``-`` or ``.``)
-    is its role and is dropped from its key; HR files tagged LR and LR files tagged HR or GT are
-    ignored, so both options may name one SelfExSR folder. An LR stem without a match is also tried
-    without a trailing scale tag (``0001x2`` -> ``0001``). Pairs are sorted by key.
-
-    Raises
-    ------
-    DataError
-        Two files of one folder share a key, or no pair matches.
-    ImageError
-        A folder is missing or holds no images.
-    """
-    hr_files: dict[str, Path] = {}
-    for path in list_images(hr_dir):
-        key, role = _role(path.stem)
-        if role == "lr":
-            continue
-        if key in hr_files:
-            raise DataError(f"{path} and {hr_files[key]} both give the HR name {key!r}; keep one of them in the HR folder")
-        hr_files[key] = path
-    lr_files: dict[str, Path] = {}
-    for path in list_images(lr_dir):
-        key, role = _role(path.stem)
-        if role in ("hr", "gt"):
-            continue
-        if key not in hr_files and role is None:
-            tag = _SCALE_TAG.match(key)
-            key = tag["key"] if tag and tag["key"] in hr_files else key
-        if key in lr_files:
-            raise DataError(f"{path} and {lr_files[key]} both give the LR name {key!r}; keep one of them in the LR folder")
-        lr_files[key] = path
-    keys = sorted(set(hr_files) & set(lr_files))
-    if not keys:
-        raise DataError(
-            f"no HR/LR pairs matched by name between {hr_dir} ({len(hr_files)} HR images) and {lr_dir} "
-            f"({len(lr_files)} LR images); name each pair alike, or NAME_HR.png / NAME_LR.png"
-        )
-    unmatched = sorted(str(p) for k, p in [*hr_files.items(), *lr_files.items()] if k not in keys)
-    return [Pair(k, hr_files[k], lr_files[k]) for k in keys], unmatched
+def _fmt_scale(value: float | None) -> str:
+    return "size-specified" if value is None else f"x{value:g}"
 
 
 # ------------------------------------------------------------------------------------ geometry
 
 
-def _size_options(n: int, s: int) -> set[int]:
-    return {n // s, -(-n // s), round(n / s)}
+def _size_options(n: int, s: float) -> set[int]:
+    return {math.floor(n / s), math.ceil(n / s), round(n / s)}
 
 
 def fitting_scales(hr_size: tuple[int, int], lr_size: tuple[int, int]) -> list[int]:
@@ -406,52 +487,102 @@ def fitting_scales(hr_size: tuple[int, int], lr_size: tuple[int, int]) -> list[i
     ]
 
 
-def geometries(hr_size: tuple[int, int], lr_size: tuple[int, int], scale: int) -> list[str]:
-    """Geometries (:data:`GEOMETRIES`) under which an HR of ``hr_size`` can give ``lr_size``."""
-    if all(hr % scale == 0 for hr in hr_size):
-        return ["either"] if all(lr == hr // scale for hr, lr in zip(hr_size, lr_size)) else []
-    found = []
-    if all(lr == hr // scale for hr, lr in zip(hr_size, lr_size)):
-        found.append("modcrop")
-    if all(lr in _size_options(hr, scale) for hr, lr in zip(hr_size, lr_size)):
+def geometries(hr_size: tuple[int, int], lr_size: tuple[int, int], scale: float | None) -> list[str]:
+    """Geometries (:data:`GEOMETRIES`) under which an HR of ``hr_size`` gives ``lr_size`` at ``scale``.
+
+    >>> geometries((481, 321), (160, 107), 3)
+    ['modcrop', 'full', 'resize-to-fit']
+    >>> geometries((481, 321), (192, 128), 2.5), geometries((481, 321), (200, 100), None)
+    (['full'], ['full'])
+    """
+    if scale is None or scale != int(scale):
+        ok = scale is None or all(lr in _size_options(hr, scale) for hr, lr in zip(hr_size, lr_size))
+        return ["full"] if ok else []
+    s = int(scale)
+    floor = all(lr == hr // s for hr, lr in zip(hr_size, lr_size))
+    if all(hr % s == 0 for hr in hr_size):
+        return ["either"] if floor else []
+    found = ["modcrop"] if floor else []
+    if all(lr in _size_options(hr, s) for hr, lr in zip(hr_size, lr_size)):
         found.append("full")
+    if floor:
+        found.append("resize-to-fit")
     return found
 
 
-def _describe_sizes(hr_size: tuple[int, int], scale: int) -> str:
+def down_up_geometries(hr_size: tuple[int, int], lr_size: tuple[int, int], scale: int) -> list[str]:
+    """Geometries of a down-then-up pair: ``either``/``full`` for an LR of the HR size, ``modcrop``
+    for one of the modcropped HR size.
+
+    >>> down_up_geometries((480, 320), (480, 320), 4), down_up_geometries((481, 321), (480, 320), 4)
+    (['either'], ['modcrop'])
+    """
+    cropped = tuple(n - n % scale for n in hr_size)
+    if lr_size == hr_size:
+        return ["either"] if cropped == hr_size else ["full"]
+    return ["modcrop"] if lr_size == cropped else []
+
+
+def _describe_sizes(hr_size: tuple[int, int], scale: float) -> str:
     options = sorted({(h, w) for h in _size_options(hr_size[0], scale) for w in _size_options(hr_size[1], scale)})
     return " or ".join(f"{h}x{w}" for h, w in options)
 
 
-def _choose_scale(
-    sizes: dict[str, tuple[tuple[int, int], tuple[int, int]]], scale: int | None
-) -> tuple[int, str]:
-    if scale is not None:
-        if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
-            raise SpecError(f"scale must be an integer of at least 2, got {scale!r}")
+def _parse_scale(scale: float | None) -> float | None:
+    if scale is None:
+        return None
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating, Fraction)) or not math.isfinite(float(scale)) or float(scale) <= 1.0:
+        raise SpecError(f"scale must be a number above 1 (an integer such as 3, or e.g. 2.5), got {scale!r}")
+    value = float(scale)
+    return int(value) if value == int(value) else value
+
+
+def _one_scale(hr: tuple[int, int], lr: tuple[int, int]) -> bool:
+    """Whether both sides shrink by about the same ratio (within one LR pixel)."""
+    return abs(lr[1] - hr[1] * lr[0] / hr[0]) <= 1.0 + hr[1] / hr[0] and lr[0] < hr[0] and lr[1] < hr[1]
+
+
+def _choose_scales(
+    sizes: dict[str, tuple[tuple[int, int], tuple[int, int]]], scale: float | None, named: int | None
+) -> tuple[str, tuple[float | None, ...], str]:
+    """(mode, scales to search, how they were chosen)."""
+    given = _parse_scale(scale)
+    if all(hr == lr or (lr[0] >= hr[0] - 4 and lr[1] >= hr[1] - 4 and lr[0] <= hr[0] and lr[1] <= hr[1]) for hr, lr in sizes.values()):
+        if given is not None and given != int(given):
+            raise SpecError(f"down-then-up data (LR files of the HR size) needs an integer scale, got {given}")
+        options = (int(given),) if given is not None else ((named,) if named else DOWN_UP_SCALES)
+        source = "given" if given is not None else ("from the file names" if named else "each of " + ", ".join(f"x{s}" for s in DOWN_UP_SCALES) + " searched")
         for name, (hr, lr) in sizes.items():
-            if not geometries(hr, lr, int(scale)):
+            if not any(down_up_geometries(hr, lr, s) for s in options):
+                raise ImageError(f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]}: neither equal nor the modcrop of the HR; check the pairing")
+        return "down-up", options, source
+    if given is not None:
+        for name, (hr, lr) in sizes.items():
+            if not geometries(hr, lr, given):
                 raise ImageError(
-                    f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]} are not related by scale {scale} "
-                    f"(expected LR {_describe_sizes(hr, int(scale))}); check --scale or the pairing"
+                    f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]} are not related by scale {given:g} "
+                    f"(expected LR {_describe_sizes(hr, given)}); check --scale or the pairing"
                 )
-        return int(scale), "given"
+        return "down", (given,), "given"
     fits = {name: fitting_scales(hr, lr) for name, (hr, lr) in sizes.items()}
-    for name, found in fits.items():
-        if not found:
-            hr, lr = sizes[name]
+    if all(fits.values()):
+        common = set.intersection(*(set(f) for f in fits.values()))
+        if not common:
+            seen = ", ".join(f"{name} x{'/'.join(map(str, f))}" for name, f in list(fits.items())[:6])
+            raise ImageError(f"the pairs' sizes give inconsistent scales ({seen}); pass --scale S or split the folders")
+        if named in common:
+            return "down", (named,), "from the file names, consistent with the sizes"
+        exact = [s for s in sorted(common) if all(hr[0] == lr[0] * s and hr[1] == lr[1] * s for hr, lr in sizes.values())]
+        if len(common) == 1 or len(exact) == 1:
+            return "down", ((exact or sorted(common))[0],), "inferred from the sizes"
+        raise ImageError(f"the pairs' sizes fit several scales ({', '.join(map(str, sorted(common)))}); pass --scale S")
+    for name, (hr, lr) in sizes.items():
+        if not _one_scale(hr, lr):
             raise ImageError(
-                f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]} are not related by any integer scale; "
-                "check the pairing or the files"
+                f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]} are not related by one scale "
+                f"(ratios {hr[0] / lr[0]:.3f} and {hr[1] / lr[1]:.3f}); check the pairing or the files"
             )
-    common = set.intersection(*(set(f) for f in fits.values()))
-    if not common:
-        seen = ", ".join(f"{name} x{'/'.join(map(str, f))}" for name, f in list(fits.items())[:6])
-        raise ImageError(f"the pairs' sizes give inconsistent scales ({seen}); pass --scale S or split the folders")
-    exact = [s for s in sorted(common) if all(hr[0] == lr[0] * s and hr[1] == lr[1] * s for hr, lr in sizes.values())]
-    if len(common) == 1 or len(exact) == 1:
-        return (exact or sorted(common))[0], "inferred from the sizes"
-    raise ImageError(f"the pairs' sizes fit several scales ({', '.join(map(str, sorted(common)))}); pass --scale S")
+    return "down", (None,), "size-specified: no integer scale fits every pair, each method resizes the HR to the LR size"
 
 
 # -------------------------------------------------------------------------------------- methods
@@ -474,8 +605,7 @@ def candidate_specs() -> list[str]:
 
 def channels_for(hr: np.ndarray, lr: np.ndarray) -> list[str]:
     """Channel rules (:data:`CHANNELS`) that can turn this HR into an LR of this kind."""
-    lr_gray = lr.ndim == 2
-    if hr.ndim == 3 and lr_gray:
+    if hr.ndim == 3 and lr.ndim == 2:
         return [c for d in Y_DEFINITIONS for c in (f"y:{d}", f"y:{d}:unrounded")]
     return ["as-is"]
 
@@ -489,6 +619,17 @@ def enumerate_methods(specs: Sequence[str], channels: Sequence[str]) -> list[Met
                 found.append(Method(spec, "uint8", LIBRARY_ROUNDING, channel))
             found.extend(Method(spec, "float", rule, channel) for rule in FLOAT_ROUNDINGS)
     return found
+
+
+def down_up_methods(installed: Sequence[str]) -> list[Method]:
+    """The bounded down x up x compute product of the down-then-up search (module docstring)."""
+    def canon(specs: Sequence[str]) -> list[str]:
+        return [s for s in (str(backends.resolve(x)) for x in specs) if s in installed]
+
+    return [
+        Method(down, compute, rounding, "as-is", up=up)
+        for down in canon(DOWN_UP_DOWN) for up in canon(DOWN_UP_UP) for compute, rounding in DOWN_UP_COMPUTES
+    ]
 
 
 def applies(channel: str, hr: np.ndarray, lr: np.ndarray) -> bool:
@@ -516,196 +657,319 @@ def _match_lr_layout(hr: np.ndarray, lr: np.ndarray) -> np.ndarray:
     return np.repeat(hr[:, :, None], 3, axis=2) if hr.ndim == 2 and lr.ndim == 3 else hr
 
 
-def _resized(x: np.ndarray, spec: str, geometry: str, lr_size: tuple[int, int], scale: int) -> np.ndarray:
+def _down(x: np.ndarray, spec: str, geometry: str, out_size: tuple[int, int], scale: float | None) -> np.ndarray:
+    """``x`` resized to ``out_size`` under ``geometry`` (module docstring)."""
     if geometry in ("modcrop", "either"):
-        return resize(modcrop(x, scale), spec, size=lr_size)
+        return resize(modcrop(x, int(scale)), spec, size=out_size)  # type: ignore[arg-type]
+    if geometry == "resize-to-fit":
+        s = int(scale)  # type: ignore[arg-type]
+        fit = (x.shape[0] // s * s, x.shape[1] // s * s)
+        return resize(resize(x, spec, size=fit), spec, size=out_size)
     in_size = (int(x.shape[0]), int(x.shape[1]))
-    by_scale = output_size(in_size, (1.0 / scale, 1.0 / scale), conventions_of(spec).size_rule) == lr_size
-    return resize(x, spec, scale=1.0 / scale) if by_scale else resize(x, spec, size=lr_size)
+    if scale is not None and output_size(in_size, (1.0 / scale, 1.0 / scale), conventions_of(spec).size_rule) == out_size:
+        return resize(x, spec, scale=1.0 / scale)
+    return resize(x, spec, size=out_size)
+
+
+def _family_output(x: np.ndarray, m: Method, geometry: str, out_size: tuple[int, int], scale: float | None) -> np.ndarray:
+    """The unrounded output of ``m``'s family (uint8 path: final)."""
+    if m.up is None:
+        return _down(x, m.spec, geometry, out_size, scale)
+    s = int(scale)  # type: ignore[arg-type]
+    base = modcrop(x, s) if geometry == "modcrop" else x
+    h, w = base.shape[:2]
+    return resize(resize(base, m.spec, size=(h // s, w // s)), m.up, size=(h, w))
+
+
+def _finish(raw: np.ndarray, m: Method) -> np.ndarray:
+    return raw if m.compute == "uint8" else quantize(raw * 255.0, np.uint8, m.rounding)
 
 
 def _digest(array: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(array).tobytes(), digest_size=12).hexdigest()
 
 
+def _family(m: Method) -> tuple[str, str | None, str, str]:
+    return (m.spec, m.up, m.compute, m.channel)
+
+
+# ---------------------------------------------------------------------------------------- search
+
+
 @dataclass(frozen=True)
-class _Target:
-    """What one pair is scored on: the HR, the LR region compared, and the region's HR geometry."""
+class _Computation:
+    """One (method, geometry, scale) on one pair."""
 
-    name: str
-    hr: np.ndarray
-    lr: np.ndarray
-    lr_size: tuple[int, int]
-    geometries: tuple[str, ...]
+    method: Method
+    geometry: str
+    scale: float | None
 
 
-def _outputs(
-    target: _Target, methods: Sequence[Method], scale: int
-) -> Iterable[tuple[Method, str, np.ndarray]]:
-    """(method, geometry, LR output cropped to the compared region), one resize per float family."""
-    h, w = target.lr.shape[:2]
-    by_family: dict[tuple[str, str, str], list[Method]] = {}
-    for m in methods:
-        if applies(m.channel, target.hr, target.lr):
-            by_family.setdefault((m.spec, m.compute, m.channel), []).append(m)
-    for (spec, compute, channel), family in by_family.items():
-        if ("float64" if compute == "float" else "uint8") not in conventions_of(spec).dtypes:
+#: Unrounded family outputs a pair keeps at a time.
+_RAW_KEPT = 8
+
+
+class _Pair:
+    """One pair's images and the computations that apply to it, with whole-image outputs on demand."""
+
+    def __init__(self, name: str, hr: np.ndarray, lr: np.ndarray, comps: list[_Computation]) -> None:
+        self.name, self.hr, self.lr, self.comps = name, hr, lr, comps
+        self.size = (int(lr.shape[0]), int(lr.shape[1]))
+        self._raw: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def output(self, c: _Computation) -> np.ndarray:
+        """The uint8 output of ``c`` on the whole image (the last :data:`_RAW_KEPT` families' unrounded
+        outputs are kept, so the roundings of one float resize share it)."""
+        key = (_family(c.method), c.geometry, c.scale)
+        if key not in self._raw:
+            x = _plane(self.hr, c.method.channel, c.method.compute)
+            if len(self._raw) >= _RAW_KEPT:
+                del self._raw[next(iter(self._raw))]
+            self._raw[key] = _family_output(x, c.method, c.geometry, self.size, c.scale)
+        return _finish(self._raw[key], c.method)
+
+    def ties(self, c: _Computation, equivalence: Equivalence) -> np.ndarray | None:
+        """The :meth:`Equivalence.tie_mask` of ``c``'s unrounded output (None on the uint8 path)."""
+        if c.method.compute == "uint8":
+            return None
+        self.output(c)
+        return equivalence.tie_mask(self._raw[(_family(c.method), c.geometry, c.scale)] * 255.0)
+
+    def release(self) -> None:
+        """Drop the kept unrounded outputs."""
+        self._raw.clear()
+
+    def score(self, out: np.ndarray) -> tuple[float, float, float]:
+        """(exact fraction, MSE, PSNR) of an output against the LR."""
+        same = out == self.lr
+        exact = float(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2))) / (self.size[0] * self.size[1])
+        mse = float(np.mean((out.astype(np.float64) - self.lr.astype(np.float64)) ** 2))
+        return exact, mse, psnr(self.lr, out, data_range=255.0)
+
+
+def _applicable(comp: _Computation, hr: np.ndarray, lr: np.ndarray) -> bool:
+    m = comp.method
+    dtype = "float64" if m.compute == "float" else "uint8"
+    specs = (m.spec,) if m.up is None else (m.spec, m.up)
+    return applies(m.channel, hr, lr) and all(dtype in conventions_of(s).dtypes for s in specs)
+
+
+def _crop_bounds(pair: _Pair, comps: list[_Computation], search: Search) -> tuple[dict[_Computation, float], dict[_Computation, np.ndarray], tuple[int, int]]:
+    """Upper bounds of the whole-image exact fraction from a top-left crop (module docstring)."""
+    bounds: dict[_Computation, float] = {}
+    crops: dict[_Computation, np.ndarray] = {}
+    region = (0, 0)
+    raw: dict[tuple[Any, ...], np.ndarray] = {}
+    n = pair.size[0] * pair.size[1]
+    for c in comps:
+        s = int(c.scale)  # type: ignore[arg-type]
+        step = s if c.method.up is not None else 1  # output pixels per LR-scale block
+        blocks = [min(side // step, search.screen_side) for side in pair.size]
+        out_size = (blocks[0] * step, blocks[1] * step)
+        if out_size == pair.size:
             continue
-        x = _plane(target.hr, channel, compute)
-        for geometry in target.geometries:
-            out = _resized(x, spec, geometry, target.lr_size, scale)[:h, :w]
-            if compute == "uint8":
-                yield family[0], geometry, out
-                continue
-            for m in family:
-                yield m, geometry, quantize(out * 255.0, np.uint8, m.rounding)
+        region = tuple(o - (search.margin * step if o < side else 0) for o, side in zip(out_size, pair.size))  # type: ignore[assignment]
+        key = (_family(c.method), c.geometry, c.scale)
+        if key not in raw:  # the computations come grouped by family
+            x = _plane(pair.hr[: blocks[0] * s, : blocks[1] * s], c.method.channel, c.method.compute)
+            raw = {key: _family_output(x, c.method, "either", out_size, c.scale)}
+        out = _finish(raw[key], c.method)[: region[0], : region[1]]
+        same = out == pair.lr[: region[0], : region[1]]
+        mismatches = same.size // (1 if same.ndim == 2 else same.shape[2]) - int(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2)))
+        bounds[c] = 1.0 - mismatches / n
+        crops[c] = out
+    return bounds, crops, region
 
 
-def _score(target: _Target, methods: Sequence[Method], scale: int, rescored: bool) -> list[dict[str, Any]]:
-    best: dict[Method, dict[str, Any]] = {}
-    pixels = target.lr.shape[0] * target.lr.shape[1]
-    reference = target.lr.astype(np.float64)
-    for method, geometry, out in _outputs(target, methods, scale):
-        same = out == target.lr
-        exact = float(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2))) / pixels
-        mse = float(np.mean((out.astype(np.float64) - reference) ** 2))
-        row = {
-            "pair": target.name,
-            "method": method.label,
-            "spec": method.spec,
-            "compute": method.compute,
-            "rounding": method.rounding,
-            "channel": method.channel,
-            "geometry": geometry,
-            "exact": exact,
-            "psnr": psnr(target.lr, out, data_range=255.0),
-            "mse": mse,
-            "output": _digest(out),
-            "rescored": rescored,
-        }
-        old = best.get(method)
-        if old is None or (exact, -mse) > (old["exact"], -old["mse"]):
-            best[method] = row
-    return list(best.values())
+@dataclass
+class _PairResult:
+    rows: dict[_Computation, dict[str, Any]]
+    outputs: dict[_Computation, np.ndarray]
+    exhaustive: bool
 
 
-def _ranked(rows: list[dict[str, Any]], order: dict[str, int]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (-r["exact"], r["mse"], order[r["method"]]))
+def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equivalence: Equivalence) -> _PairResult:
+    """Score the pair's computations; drop only those a crop bound excludes (module docstring)."""
+    rows: dict[_Computation, dict[str, Any]] = {}
+    kept: dict[_Computation, np.ndarray] = {}
+
+    def row(c: _Computation, bound: float) -> dict[str, Any]:
+        m = c.method
+        return {"pair": pair.name, "method": m.label, "spec": m.spec, "up": m.up, "compute": m.compute,
+                "rounding": m.rounding, "channel": m.channel, "geometry": c.geometry, "scale": c.scale,
+                "scored": False, "bound": bound, "exact": math.nan, "psnr": math.nan, "mse": math.nan, "output": ""}
+
+    best = [-1.0, equivalence.max_fraction]  # best exact fraction so far, and the slack of its equal set
+
+    def score(c: _Computation) -> np.ndarray:
+        out = pair.output(c)
+        exact, mse, p = pair.score(out)
+        rows[c].update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
+        if exact >= best[0]:  # on a tie of exact fractions, the larger slack (either may rank first)
+            slack = equivalence.slack(pair.ties(c, equivalence))
+            best[:] = [exact, slack if exact > best[0] else max(slack, best[1])]
+        if exact > best[0] - best[1] - 1e-12:
+            kept[c] = out
+        return out
+
+    crop_comps = [c for c in pair.comps if search.prune and c.geometry in CROPPABLE]
+    bounds, crops, region = _crop_bounds(pair, crop_comps, search) if crop_comps else ({}, {}, (0, 0))
+    for c in pair.comps:
+        rows[c] = row(c, bounds.get(c, math.nan))
+    screened = sorted(bounds, key=lambda c: -bounds[c])
+    for c in pair.comps:  # everything a crop cannot screen
+        if c not in bounds:
+            score(c)
+    faithful = True
+    for c in screened:
+        floor = best[0] - best[1]
+        if not criterion.is_match(best[0]):
+            distinct = sorted({r["output"]: r["exact"] for r in rows.values() if r["scored"]}.values(), reverse=True)
+            floor = min(floor, distinct[search.nearest - 1] if len(distinct) >= search.nearest else -1.0)
+        if bounds[c] < floor:
+            break
+        out = score(c)
+        if not np.array_equal(out[: region[0], : region[1]], crops[c]):
+            faithful = False
+            break
+    if not faithful:  # a backend whose crop is not its whole image there: no pruning on this pair
+        for c in pair.comps:
+            if not rows[c]["scored"]:
+                score(c)
+    kept = {c: o for c, o in kept.items() if rows[c]["exact"] > best[0] - best[1] - 1e-12}
+    return _PairResult(rows, kept, exhaustive=not faithful)
 
 
-def _kept_methods(ranked: list[dict[str, Any]], keep: int, by_label: dict[str, Method]) -> list[Method]:
-    outputs: list[str] = []
-    for row in ranked:
-        if row["output"] not in outputs:
-            if len(outputs) == keep:
-                break
-            outputs.append(row["output"])
-    return [by_label[r["method"]] for r in ranked if r["output"] in outputs]
+def _rank_key(r: dict[str, Any], order: dict[str, int]) -> tuple[float, float, int]:
+    return (-r["exact"], r["mse"], order[r["method"]])
 
 
-def _load(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
-    hr, lr = read_image(pair.hr), read_image(pair.lr)
-    for path, image in ((pair.hr, hr), (pair.lr, lr)):
-        if image.dtype != np.uint8:
-            raise ImageError(f"{path}: {image.dtype} image; identify works on 8-bit images")
-    if hr.ndim == 3 and lr.ndim == 3 and hr.shape[2] != lr.shape[2]:
-        raise ImageError(f"pair {pair.name}: HR has {hr.shape[2]} channels, LR {lr.shape[2]}")
-    return hr, lr
-
-
-def _screen_target(name: str, hr: np.ndarray, lr: np.ndarray, geoms: list[str], scale: int, pruning: Pruning) -> tuple[_Target, str]:
-    """The screening pair, cropped top-left when it is large and modcrop applies."""
-    lr_size = (int(lr.shape[0]), int(lr.shape[1]))
-    if "full" in geoms or max(lr_size) <= pruning.screen_side:
-        return _Target(name, hr, lr, lr_size, tuple(geoms)), "whole image"
-    ch, cw = (min(n, pruning.screen_side) for n in lr_size)
-    keep_h = ch - (pruning.margin if ch < lr_size[0] else 0)
-    keep_w = cw - (pruning.margin if cw < lr_size[1] else 0)
-    target = _Target(name, hr[: ch * scale, : cw * scale], lr[:keep_h, :keep_w], (ch, cw), tuple(geoms))
-    return target, f"top-left {keep_h}x{keep_w} LR pixels of a {ch}x{cw} crop"
-
-
-def _pair_summary(rows: list[dict[str, Any]], order: dict[str, int], criterion: MatchCriterion) -> dict[str, Any]:
-    ranked = _ranked(rows, order)
-    top = ranked[0]
-    ties = [r["method"] for r in ranked[1:] if r["output"] == top["output"]]
-    runner = next((r for r in ranked if r["output"] != top["output"]), None)
+def _pair_summary(pair: _Pair, res: _PairResult, order: dict[str, int], criterion: MatchCriterion, equivalence: Equivalence) -> tuple[dict[str, Any], set[str]]:
+    scored = sorted((r for r in res.rows.values() if r["scored"]), key=lambda r: _rank_key(r, order))
+    top = scored[0]
+    top_comp = next(c for c, r in res.rows.items() if r is top)
+    reference = pair.output(top_comp)
+    ties = pair.ties(top_comp, equivalence)
+    winners = {top["method"]}
+    for c, out in res.outputs.items():
+        if res.rows[c]["output"] == top["output"] or equivalence.equal(out, reference, ties):
+            winners.add(c.method.label)
+    runner = next((r for r in scored if r["method"] not in winners), None)
+    pruned = [r["bound"] for r in res.rows.values() if not r["scored"]]
     return {
-        "pair": top["pair"],
+        "pair": pair.name,
         "best": top["method"],
         "exact": top["exact"],
         "psnr": top["psnr"],
         "geometry": top["geometry"],
-        "close": criterion.is_close(top["exact"], top["psnr"]),
-        "ties": ", ".join(ties),
+        "matched": criterion.is_match(top["exact"]),
+        "equal": len(winners) - 1,
         "runner_up": None if runner is None else runner["method"],
         "runner_up_exact": math.nan if runner is None else runner["exact"],
         "runner_up_psnr": math.nan if runner is None else runner["psnr"],
-        "rescored": bool(top["rescored"]),
-    }
+        "scored": len(scored),
+        "pruned": len(pruned),
+        "pruned_bound": max(pruned, default=math.nan),
+        "exhaustive": res.exhaustive,
+    }, winners
 
 
-def _verdict(scores: pd.DataFrame, n_pairs: int, order: dict[str, int], by_label: dict[str, Method], criterion: MatchCriterion) -> Verdict:
-    winners: dict[str, int] = {}
-    for _, group in scores.groupby("pair", sort=False):
-        ranked = _ranked(group.to_dict("records"), order)
-        top = ranked[0]["output"]
-        for r in ranked:
-            if r["output"] == top:
-                winners[r["method"]] = winners.get(r["method"], 0) + 1
-    stats = scores.groupby("method").agg(exact=("exact", "mean"), mse=("mse", "mean"), n=("pair", "size"))
-    best_label = min(
-        winners, key=lambda m: (-winners[m], -stats.loc[m, "exact"], stats.loc[m, "mse"], order[m])
-    )
-    mine = scores[scores["method"] == best_label].set_index("pair")
-    ties = []
-    for label, group in scores[scores["method"] != best_label].groupby("method"):
-        other = group.set_index("pair")["output"]
-        if set(mine.index) <= set(other.index) and all(other[p] == mine.loc[p, "output"] for p in mine.index):
-            ties.append(by_label[label])
-    ties.sort(key=lambda m: order[m.label])
-    mse = float(stats.loc[best_label, "mse"])
-    psnr_db = math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
-    mean_exact = float(stats.loc[best_label, "exact"])
-    geoms = set(mine["geometry"]) - {"either"}
-    geometry = "either" if not geoms else (geoms.pop() if len(geoms) == 1 else "mixed")
-    return Verdict(
-        method=by_label[best_label],
-        ties=tuple(ties),
-        close=criterion.is_close(mean_exact, psnr_db),
-        pairs_won=winners[best_label],
-        n_pairs=n_pairs,
-        mean_exact=mean_exact,
-        psnr=psnr_db,
-        geometry=geometry,
-    )
+def _ensure(pair: _Pair, res: _PairResult, labels: set[str]) -> None:
+    """Score every computation of these methods on the pair (whole image)."""
+    for c, r in res.rows.items():
+        if c.method.label in labels and not r["scored"]:
+            out = pair.output(c)
+            exact, mse, p = pair.score(out)
+            r.update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
+
+
+def _best_rows(results: dict[str, _PairResult], label: str, order: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Per pair, the method's best scored computation."""
+    found = {}
+    for name, res in results.items():
+        mine = [r for c, r in res.rows.items() if c.method.label == label and r["scored"]]
+        if mine:
+            found[name] = min(mine, key=lambda r: _rank_key(r, order))
+    return found
+
+
+def _mean_stats(rows: dict[str, dict[str, Any]]) -> tuple[float, float, float]:
+    exact = float(np.mean([r["exact"] for r in rows.values()]))
+    mse = float(np.mean([r["mse"] for r in rows.values()]))
+    return exact, mse, (math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse))
+
+
+def _equal_set(pairs: dict[str, _Pair], results: dict[str, _PairResult], verdict: Method, order: dict[str, int], equivalence: Equivalence) -> list[Method]:
+    """Every method equal to the verdict's output on every pair (module docstring)."""
+    mine = _best_rows(results, verdict.label, order)
+    candidates: set[str] | None = None
+    for name in sorted(mine, key=lambda n: -mine[n]["exact"]):
+        pair, res = pairs[name], results[name]
+        v_comp = next(c for c, r in res.rows.items() if r is mine[name])
+        v_out, v_ties = pair.output(v_comp), pair.ties(v_comp, equivalence)
+        floor = mine[name]["exact"] - equivalence.slack(v_ties) - 1e-12
+        survivors: set[str] = set()
+        for c, r in res.rows.items():
+            label = c.method.label
+            if label == verdict.label or label in survivors or (candidates is not None and label not in candidates):
+                continue
+            possible = r["exact"] > floor if r["scored"] else (math.isnan(r["bound"]) or r["bound"] > floor)
+            if not possible:
+                continue
+            if r["scored"] and r["output"] == mine[name]["output"]:
+                survivors.add(label)
+                continue
+            if equivalence.equal(pair.output(c), v_out, v_ties):
+                survivors.add(label)
+        candidates = survivors
+        if not candidates:
+            break
+    by_label = {c.method.label: c.method for res in results.values() for c in res.rows}
+    return sorted((by_label[label] for label in candidates or ()), key=lambda m: order[m.label])
+
+
+def _load(hr_path: Path, lr_path: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    hr, lr = read_image(hr_path), read_image(lr_path)
+    for path, image in ((hr_path, hr), (lr_path, lr)):
+        if image.dtype != np.uint8:
+            raise ImageError(f"{path}: {image.dtype} image; identify works on 8-bit images")
+    if hr.ndim == 3 and lr.ndim == 3 and hr.shape[2] != lr.shape[2]:
+        raise ImageError(f"pair {name}: HR has {hr.shape[2]} channels, LR {lr.shape[2]}")
+    return _match_lr_layout(hr, lr), lr
 
 
 def identify(
     hr_dir: str | os.PathLike[str],
     lr_dir: str | os.PathLike[str],
     *,
-    scale: int | None = None,
+    scale: float | None = None,
+    pattern: str | None = None,
     specs: Sequence[str] | None = None,
-    criterion: MatchCriterion = CLOSE,
-    pruning: Pruning = Pruning(),
+    criterion: MatchCriterion = MATCH,
+    equivalence: Equivalence = EQUAL,
+    search: Search = Search(),
     progress: bool = True,
 ) -> Identification:
-    """Find the registered method that reproduces each LR image from its HR image.
+    """Find the registered methods that reproduce each LR image from its HR image.
 
     Parameters
     ----------
     hr_dir, lr_dir : str or PathLike
-        Folders of HR and LR images (may be the same folder with ``_HR``/``_LR`` names); pairs are
-        matched by :func:`find_pairs`.
-    scale : int, optional
-        Integer downscaling factor; inferred from the sizes when left out.
+        Folders of HR and LR images (may be one SelfExSR folder), paired by
+        :func:`sr_audit.layouts.pair_files`.
+    scale : number, optional
+        Downscaling factor (> 1; non-integer allowed); default: the file names' scale when the
+        sizes agree, else inferred from the sizes, else size-specified.
+    pattern : str, optional
+        Stem pattern of the LR files, e.g. ``'{name}_LR_x{scale}'``.
     specs : sequence of str, optional
         Resize specs to try (default: :func:`candidate_specs`, everything installed).
     criterion : MatchCriterion
-        What counts as close (default :data:`CLOSE`).
-    pruning : Pruning
-        Screening settings (module docstring).
+        What is a match (default :data:`MATCH`).
+    equivalence : Equivalence
+        When two outputs cannot be told apart (default :data:`EQUAL`).
+    search : Search
+        Pruning settings (module docstring).
     progress : bool
         Show tqdm progress bars (on a terminal).
 
@@ -716,7 +980,7 @@ def identify(
     Raises
     ------
     DataError
-        No pairs, or clashing names.
+        No pairs (from the pairing).
     ImageError
         Unreadable or non-8-bit images; sizes not related by ``scale`` or by one common scale.
     SpecError
@@ -724,67 +988,125 @@ def identify(
     """
     from tqdm import tqdm
 
-    pairs, unmatched = find_pairs(hr_dir, lr_dir)
-    images = {p.name: _load(p) for p in pairs}
+    given = _parse_scale(scale)
+    pairing = pair_files(hr_dir, lr_dir, other_role="lr", pattern=pattern, scale=given if isinstance(given, int) else None)
+    images = {p.name: _load(p.reference, p.other, p.name) for p in pairing.pairs}
     sizes = {n: ((int(hr.shape[0]), int(hr.shape[1])), (int(lr.shape[0]), int(lr.shape[1]))) for n, (hr, lr) in images.items()}
-    s, scale_source = _choose_scale(sizes, scale)
-    spec_list = [str(backends.resolve(x)) for x in specs] if specs is not None else candidate_specs()
+    mode, scales, scale_source = _choose_scales(sizes, given, pairing.scale)
+    installed = candidate_specs()
+    spec_list = [str(backends.resolve(x)) for x in specs] if specs is not None else installed
     if not spec_list:
         raise SpecError("no resize spec to try: no backend is installed")
 
-    def target(name: str) -> _Target:
-        hr, lr = images[name]
-        hr = _match_lr_layout(hr, lr)
-        return _Target(name, hr, lr, sizes[name][1], tuple(geometries(sizes[name][0], sizes[name][1], s)))
+    # one channel-rule set for the data set: a grayscale HR in a Y data set is its own Y
+    channels = list(dict.fromkeys(c for hr, lr in images.values() for c in channels_for(hr, lr)))
+    pairs: dict[str, _Pair] = {}
+    for name, (hr, lr) in images.items():
+        methods = down_up_methods(spec_list) if mode == "down-up" else enumerate_methods(spec_list, channels)
+        comps = [  # grouped by family within each geometry, so one resize serves every rounding
+            _Computation(m, g, s)
+            for s in scales
+            for g in (down_up_geometries(*sizes[name], int(s)) if mode == "down-up" else geometries(*sizes[name], s))  # type: ignore[arg-type]
+            for m in methods
+        ]
+        comps = [c for c in comps if _applicable(c, hr, lr)]
+        if not comps:
+            raise SpecError(f"pair {name}: no method applies (specs {', '.join(spec_list[:4])}...); check --specs")
+        pairs[name] = _Pair(name, hr, lr, comps)
+    order: dict[str, int] = {}
+    for p in pairs.values():
+        for c in p.comps:
+            order.setdefault(c.method.label, len(order))
 
-    def all_methods(name: str) -> list[Method]:
-        hr, lr = images[name]
-        return enumerate_methods(spec_list, channels_for(hr, lr))
+    results: dict[str, _PairResult] = {}
+    summaries: list[dict[str, Any]] = []
+    wins: dict[str, int] = {}
+    notes: list[str] = []
+    for name in tqdm(list(pairs), desc="identify", unit="pair", disable=None if progress else True):
+        results[name] = _search_pair(pairs[name], search, criterion, equivalence)
+        summary, winners = _pair_summary(pairs[name], results[name], order, criterion, equivalence)
+        summaries.append(summary)
+        for label in winners:
+            wins[label] = wins.get(label, 0) + 1
+        if results[name].exhaustive:
+            notes.append(f"pair {name}: a crop output differed from its whole image there; re-scored without pruning")
+        results[name].outputs.clear()
+        pairs[name].release()
 
-    universe = {m.label: m for n in images for m in all_methods(n)}
-    order = {label: i for i, label in enumerate(universe)}
+    everywhere = set.intersection(*({c.method.label for c in p.comps} for p in pairs.values()))
+    most = max(n for label, n in wins.items() if label in everywhere or not everywhere)
+    contenders = {label for label, n in wins.items() if n == most and (label in everywhere or not everywhere)}
+    for name in pairs:
+        _ensure(pairs[name], results[name], contenders)
+    stats = {label: _mean_stats(_best_rows(results, label, order)) for label in contenders}
+    best_label = min(contenders, key=lambda m: (-stats[m][0], stats[m][1], order[m]))
+    by_label = {c.method.label: c.method for p in pairs.values() for c in p.comps}
+    verdict_method = by_label[best_label]
+    mine = _best_rows(results, best_label, order)
+    matched = sum(criterion.is_match(r["exact"]) for r in mine.values())
+    equal = _equal_set(pairs, results, verdict_method, order, equivalence)
 
-    # the smallest of the pairs with the most channel rules, so that every rule is screened
-    screen_name = min(images, key=lambda n: (-len(channels_for(*images[n])), images[n][0].size, n))
-    hr0, lr0 = images[screen_name]
-    screening, region = _screen_target(
-        screen_name, _match_lr_layout(hr0, lr0), lr0, list(geometries(*sizes[screen_name], s)), s, pruning
+    nearest: list[tuple[Method, float, float]] = []
+    if matched < len(pairs):
+        labels: set[str] = set()
+        for res in results.values():
+            scored = sorted((r for r in res.rows.values() if r["scored"]), key=lambda r: _rank_key(r, order))
+            seen: list[str] = []
+            for r in scored:
+                if r["output"] not in seen:
+                    seen.append(r["output"])
+                    labels.add(r["method"])
+                if len(seen) == search.nearest:
+                    break
+        for name in pairs:
+            _ensure(pairs[name], results[name], labels)
+        ranked = sorted(labels, key=lambda m: (-_mean_stats(_best_rows(results, m, order))[0], order[m]))
+        equal_labels = {m.label for m in equal}
+        for label in ranked:
+            if label not in equal_labels and len(nearest) < search.nearest:
+                e, _, p = _mean_stats(_best_rows(results, label, order))
+                nearest.append((by_label[label], e, p))
+
+    mean_exact, _, psnr_db = _mean_stats(mine)
+    geoms = {r["geometry"] for r in mine.values()} - {"either"}
+    geometry = "either" if not geoms else (geoms.pop() if len(geoms) == 1 else "mixed")
+    scales_used = {r["scale"] for r in mine.values()}
+    if len(scales) > 1:
+        notes.append(f"scales searched: {', '.join(_fmt_scale(s) for s in scales)} (the verdict's: {', '.join(_fmt_scale(s) for s in scales_used)})")
+    verdict = Verdict(
+        method=verdict_method,
+        equal=tuple(equal),
+        match=matched == len(pairs),
+        pairs_matched=matched,
+        pairs_won=most,
+        n_pairs=len(pairs),
+        mean_exact=mean_exact,
+        psnr=psnr_db,
+        geometry=geometry,
+        scale=scales_used.pop() if len(scales_used) == 1 else None,
+        nearest=tuple(nearest),
+        criterion=criterion,
+        equivalence=equivalence,
     )
-    screen_methods = all_methods(screen_name)
-    screen_rows = _score(screening, screen_methods, s, rescored=False)
-    ranked = _ranked(screen_rows, order)
-    kept = _kept_methods(ranked, pruning.keep, universe)
-    screen_close = criterion.is_close(ranked[0]["exact"], ranked[0]["psnr"])
-
-    rows: list[dict[str, Any]] = []
-    for name in tqdm(list(images), desc="identify", unit="pair", disable=None if progress else True):
-        t = target(name)
-        pair_rows = _score(t, kept, s, rescored=False)
-        top = _ranked(pair_rows, order)[0] if pair_rows else None
-        if screen_close and (top is None or not criterion.is_close(top["exact"], top["psnr"])):
-            done = {r["method"] for r in pair_rows}
-            pair_rows += _score(t, [m for m in all_methods(name) if m.label not in done], s, rescored=True)
-        rows.extend(pair_rows)
-    columns = ["pair", "method", "spec", "compute", "rounding", "channel", "geometry", "exact", "psnr", "mse", "output", "rescored"]
-    scores = pd.DataFrame(rows, columns=columns)
-    best = pd.DataFrame(
-        [_pair_summary(g.to_dict("records"), order, criterion) for _, g in scores.groupby("pair", sort=False)]
-    )
+    columns = ["pair", "method", "spec", "up", "compute", "rounding", "channel", "geometry", "scale", "scored",
+               "bound", "exact", "psnr", "mse", "output"]
+    scores = pd.DataFrame([r for res in results.values() for r in res.rows.values()], columns=columns)
+    n_methods = max(len({c.method for c in p.comps}) for p in pairs.values())
     return Identification(
         hr_dir=str(hr_dir),
         lr_dir=str(lr_dir),
-        scale=s,
+        pairing=pairing,
+        mode=mode,
+        scales=tuple(scales),
         scale_source=scale_source,
         criterion=criterion,
-        pruning=pruning,
-        screening_pair=screen_name,
-        screening_region=region,
-        n_methods=len(screen_methods),
-        kept=tuple(m.label for m in kept),
+        equivalence=equivalence,
+        search=search,
+        n_methods=n_methods,
         scores=scores,
-        best=best,
-        verdict=_verdict(scores, len(images), order, universe, criterion),
-        unmatched=tuple(unmatched),
+        best=pd.DataFrame(summaries),
+        verdict=verdict,
+        notes=tuple(notes),
     )
 
 
@@ -807,15 +1129,19 @@ def pairs_table(result: Identification) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "pair": b["pair"],
-            "best": b["best"] + b["rescored"].map({True: " (rescored)", False: ""}),
+            "best": b["best"],
             "exact": b["exact"].map(_fmt_exact),
             "PSNR": b["psnr"].map(_fmt_cell_psnr),
-            "close": b["close"].map({True: "yes", False: "no"}),
+            "match": b["matched"].map({True: "yes", False: "no"}),
             "geometry": b["geometry"],
+            "equal": b["equal"].map(lambda n: str(n) if n else ""),
             "runner-up": b["runner_up"].fillna(""),
             "r-u exact": b["runner_up_exact"].map(_fmt_exact),
             "r-u PSNR": b["runner_up_psnr"].map(_fmt_cell_psnr),
-            "bit-identical ties": b["ties"].map(lambda t: f"{len(t.split(', '))}" if t else ""),
+            "scored": b["scored"].astype(str) + b["exhaustive"].map({True: " (exhaustive)", False: ""}),
+            "dropped (bound)": [
+                f"{n} (<= {bound:.4f})" if n else "" for n, bound in zip(b["pruned"], b["pruned_bound"])
+            ],
         }
     ).set_index("pair")
 
@@ -830,7 +1156,8 @@ def compact_labels(methods: Sequence[Method]) -> str:
     groups: dict[tuple[str, str], list[str]] = {}
     for m in methods:
         path = "uint8" if m.compute == "uint8" else f"float/{m.rounding}"
-        groups.setdefault((m.spec, m.channel), []).append(path)
+        spec = m.spec if m.up is None else f"{m.spec} then {m.up}"
+        groups.setdefault((spec, m.channel), []).append(path)
     return "; ".join(
         f"{spec} [{', '.join(paths)}]" + ("" if channel == "as-is" else f" {channel}")
         for (spec, channel), paths in groups.items()
@@ -841,26 +1168,37 @@ def report_text(result: Identification) -> str:
     """The identification as markdown-ish text."""
     v = result.verdict
     pairs = pairs_table(result)
+    searched = (
+        f"down x up product: {len(DOWN_UP_DOWN)} down specs ({', '.join(DOWN_UP_DOWN)}) x {len(DOWN_UP_UP)} up specs "
+        f"({', '.join(DOWN_UP_UP)}) x compute paths uint8, float/half-away-from-zero"
+        if result.mode == "down-up" else "spec x compute path x rounding x channel"
+    )
     lines = [
         f"# identify: HR {result.hr_dir}, LR {result.lr_dir}",
         "",
-        f"{v.n_pairs} pairs, scale x{result.scale} ({result.scale_source}); close = {result.criterion.describe()}.",
-        f"{result.n_methods} methods (spec x compute path x rounding x channel) screened on pair "
-        f"{result.screening_pair} ({result.screening_region}); {len(result.kept)} kept for every pair.",
+        result.pairing.describe(),
+        "",
+        f"{v.n_pairs} pairs, {'down-then-up (LR files of the HR size)' if result.mode == 'down-up' else 'downscaled'}, "
+        f"scale {', '.join(_fmt_scale(s) for s in result.scales)} ({result.scale_source}).",
+        f"{result.n_methods} methods ({searched}) searched on every pair, each at every geometry that applies; "
+        f"match = {result.criterion.describe()}; {result.equivalence.describe()}.",
+        "Pruning: " + (
+            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop bounds each modcrop "
+            f"method's exact fraction; a method is dropped only when its bound is below the pair's best minus "
+            f"{result.equivalence.max_fraction:g} and the best's share of .5 ties (so it can be neither best nor equal to it)"
+            if result.search.prune else "none (every method scored on every whole image)"
+        ) + ".",
         "",
         markdown_table(["pair", *pairs.columns], pairs.itertuples(name=None)),
         "",
         f"verdict: {v.text()}",
     ]
-    if v.ties:
-        lines.append(
-            f"bit-identical to it on every pair, {len(v.ties)} methods (the data cannot tell them apart): "
-            f"{compact_labels(v.ties)}"
-        )
+    if v.nearest:
+        lines.append("nearest candidates (mean over the pairs):")
+        lines += [f"- {m.label}: exact-match {e:.4f}, PSNR {_fmt_psnr(p)}" for m, e, p in v.nearest]
     if v.geometry == "either":
-        lines.append(f"geometry: every HR side is a multiple of {result.scale}, so modcrop changes nothing")
-    if result.unmatched:
-        lines.append(f"files without a partner (ignored): {', '.join(result.unmatched)}")
+        lines.append(f"geometry: every HR side is a multiple of the scale, so modcrop changes nothing")
+    lines += result.notes
     lines += ["", "legend:"]
     lines += [f"- {name}: {what}" for name, what in COMPUTES.items()]
     lines += [f"- {name}: {what}" for name, what in CHANNELS.items()]
@@ -870,22 +1208,29 @@ def report_text(result: Identification) -> str:
 
 __all__ = [
     "CHANNELS",
-    "CLOSE",
     "COMPUTES",
+    "CROPPABLE",
+    "DOWN_UP_COMPUTES",
+    "DOWN_UP_DOWN",
+    "DOWN_UP_SCALES",
+    "DOWN_UP_UP",
+    "EQUAL",
+    "Equivalence",
     "FLOAT_ROUNDINGS",
     "GEOMETRIES",
     "Identification",
+    "MATCH",
     "MatchCriterion",
     "Method",
-    "Pair",
-    "Pruning",
+    "Search",
     "Verdict",
     "applies",
     "candidate_specs",
     "channels_for",
     "compact_labels",
+    "down_up_geometries",
+    "down_up_methods",
     "enumerate_methods",
-    "find_pairs",
     "fitting_scales",
     "geometries",
     "identify",
