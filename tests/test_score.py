@@ -182,6 +182,21 @@ def test_grey_content_rgb_against_grayscale_is_scored_as_grayscale_with_a_warnin
     assert row["psnr_y"] == pytest.approx(score_image(grey, sr / 255.0, PROTOCOLS["matlab"], 2).psnr_y)
 
 
+def test_colour_sr_against_grayscale_hr_is_scored_against_r_g_b_with_a_warning(tmp_path):
+    grey = _photo("baby")[:72, :66, 1]
+    colour = _sr_of(_photo("baby")[:72, :66], 2)
+    _save(tmp_path / "HR" / "baby.png", grey)
+    _save(tmp_path / "SR" / "baby.png", colour)
+    result = score_folders(tmp_path / "SR", tmp_path / "HR", scale=2, protocols="basicsr,ntire")
+    assert any("HR is grayscale, SR is RGB" in w for w in result.warnings)
+    for p in result.protocols:
+        row = result.table[(result.table["protocol"] == p.name) & (result.table["image"] == "baby")].iloc[0]
+        expected = score_image(np.repeat(grey[..., None], 3, axis=2), colour / 255.0, p, 2)
+        assert row["psnr_rgb"] == pytest.approx(expected.psnr_rgb) and row["ssim_rgb"] == pytest.approx(expected.ssim_rgb)
+        if p.name == "basicsr":
+            assert row["psnr_y"] == pytest.approx(expected.psnr_y)
+
+
 def test_protocol_lists():
     assert parse_protocols("all") == tuple(PROTOCOLS.values())
     assert [p.name for p in parse_protocols(" pyiqa , MATLAB ")] == ["pyiqa", "matlab"]

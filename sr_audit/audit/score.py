@@ -11,8 +11,10 @@ Errors (:class:`~sr_audit.errors.ImageError`, one line naming the file and the f
 
 * 16-bit files (every preset scores 8-bit images against a peak of 255);
 * alpha channels and unreadable files (refused by :func:`sr_audit.image_io.read_image`);
-* an RGB image against a grayscale one, unless the RGB image has R = G = B (then it is scored as
-  grayscale, with a warning);
+* an RGB HR against a grayscale SR (a grayscale output cannot be told apart from a Y plane).
+  An RGB SR with R = G = B against a grayscale HR is scored as grayscale, and any other RGB SR
+  against a grayscale HR (a colour model run on Set14's ``bridge``) against the HR as R = G = B,
+  as :func:`~sr_audit.metrics.score_image` documents; both with a warning;
 * sizes that differ, unless the HR is full size and its modcrop to the scale has the SR size (then
   it is modcropped and the note says so); the message names the modcrop that would fix them
   (``--scale K``) or says that none does.
@@ -179,17 +181,22 @@ def _read_pair(pair: FilePair, scale: int) -> tuple[np.ndarray, np.ndarray, list
     warnings: list[str] = []
     if sr.ndim != hr.ndim:
         colour, colour_role = (sr, "SR") if sr.ndim == 3 else (hr, "HR")
-        if not is_gray_content(colour):
-            gray_role = "HR" if colour_role == "SR" else "SR"
+        if is_gray_content(colour):
+            warnings.append(f"{pair.name}: {colour_role} is RGB with R = G = B, its partner grayscale: scored as grayscale")
+            if colour_role == "SR":
+                sr = np.ascontiguousarray(sr[:, :, 0])
+            else:
+                hr = np.ascontiguousarray(hr[:, :, 0])
+        elif colour_role == "HR":
             raise ImageError(
-                f"{pair.name}: {colour_role} is RGB but {gray_role} is grayscale; give both in colour (a grayscale HR "
-                "as R = G = B) or both grayscale"
+                f"{pair.name}: HR is RGB but SR is grayscale; save the model's outputs in colour (a grayscale SR file "
+                "cannot be told apart from a Y plane)"
             )
-        warnings.append(f"{pair.name}: {colour_role} is RGB with R = G = B, its partner grayscale: scored as grayscale")
-        if colour_role == "SR":
-            sr = np.ascontiguousarray(sr[:, :, 0])
         else:
-            hr = np.ascontiguousarray(hr[:, :, 0])
+            warnings.append(
+                f"{pair.name}: HR is grayscale, SR is RGB (a colour model on a grayscale image): HR scored as R = G = B, "
+                "the SR's Y by each protocol's grayscale rule"
+            )
     hr, note = _fit_sizes(pair.name, sr, hr, scale)
     if np.array_equal(sr, hr):
         warnings.append(f"{pair.name}: SR equals HR, PSNR inf (did you pass the HR folder as --sr?)")
