@@ -223,3 +223,23 @@ def test_pattern_and_missing_folders(tmp_path, capsys):
 def test_uint8_over_255_quantises_back_exactly_under_every_rounding():
     k = np.arange(256)
     assert np.array_equal((k / 255.0) * 255.0, k.astype(np.float64))  # so score_image(hr, sr / 255) scores sr itself
+
+
+def test_selfexsr_matlab_lr_set_as_shipped(shared_datasets, tmp_path, capsys):
+    """The legacy MATLAB Set5 x2 folder (HR and LR files in one folder) as --hr, bicubic outputs of its LR as --sr."""
+    from sr_audit.image_io import read_image
+    from sr_audit.resize import resize
+
+    folder = shared_datasets / "matlab_reference" / "legacy_selfexsr" / "Set5" / "image_SRF_2"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    for lr_file in sorted(folder.glob("*_LR.png")):
+        sr = resize(read_image(lr_file), "matlab-legacy", scale=2)
+        _save(tmp_path / "SR" / lr_file.name.replace("_LR", "_SR"), sr)
+    code, out, err = _run(capsys, "--sr", str(tmp_path / "SR"), "--hr", str(folder), "--protocol", "matlab,basicsr", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["scale"] == 2 and doc["scale_source"] == "file/folder names" and len(doc["pairs"]) == 5
+    assert all(p["hr"].endswith("_HR.png") and p["sr"].endswith("_SR.png") for p in doc["pairs"])
+    assert "_HR.png" not in err and "_SR.png" not in err  # only the folder's LR files are left over
+    mean = {s["protocol"]: s["psnr"] for s in doc["summary"]}
+    assert 33.0 < mean["matlab"] < 34.5 and mean["basicsr"] != mean["matlab"]  # bicubic x2 on Set5, Y
