@@ -173,6 +173,33 @@ class LoadedModel(NamedTuple):
     metadata: dict[str, Any]
 
 
+def first_line(exc: BaseException) -> str:
+    """``Type: first line of the message``: an exception as one line of an error message (torch's
+    loaders add paragraphs of advice that do not apply to a file that is simply not theirs)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def read_torch_file(path: str | os.PathLike[str], what: str) -> Any:
+    """The object a ``torch.save`` file holds, read onto the CPU with ``weights_only=True``: the one
+    loader of every checkpoint and state_dict sr-audit reads. ``what`` (with its article, e.g. "an
+    sr-audit checkpoint") names the expected content in errors.
+
+    Raises
+    ------
+    DataError
+        Missing file, or one torch cannot read (corrupt, truncated, not a torch file), in one line
+        naming ``what`` was expected.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; check the path")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip and runtime errors for foreign files
+        raise DataError(f"{path}: not {what} torch can read ({first_line(exc)}); is the file complete?") from None
+
+
 def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     """Read a checkpoint written by :func:`save_model` onto the CPU, in eval mode, in its saved dtype.
 
@@ -182,21 +209,26 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
         Missing file, or a file that is not an sr-audit checkpoint.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such checkpoint file; check the path")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises pickle, zip and runtime errors for foreign files
-        raise DataError(f"{path}: not an sr-audit checkpoint ({type(exc).__name__}: {exc})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+    payload = read_torch_file(path, "an sr-audit checkpoint")
+    if not is_checkpoint(payload):
         raise DataError(f"{path}: not an sr-audit checkpoint (format {CHECKPOINT_FORMAT!r} expected)")
+    return checkpoint_model(payload, path)
+
+
+def is_checkpoint(payload: Any) -> bool:
+    """Whether a loaded torch file is an sr-audit checkpoint (:data:`CHECKPOINT_FORMAT`)."""
+    return isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT
+
+
+def checkpoint_model(payload: Mapping[str, Any], path: Path) -> LoadedModel:
+    """The model and metadata of a loaded sr-audit checkpoint (``path`` names it in errors)."""
     config = SRCNNConfig(**payload["config"])
     state = payload["state_dict"]
     model = SRCNN(config).to(state["conv1.weight"].dtype)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
-        raise DataError(f"{path}: parameters do not fit the saved config {config.name}: {exc}") from None
+        raise DataError(f"{path}: parameters do not fit the saved config {config.name}: {first_line(exc)}") from None
     return LoadedModel(model=model.eval(), metadata=dict(payload["metadata"]))
 
 

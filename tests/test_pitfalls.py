@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sr_audit.audit.pitfalls import PITFALLS, Pipeline, down_up, luma_plane, pitfalls, report_text
+from sr_audit.audit.pitfalls import PITFALLS, Pipeline, down_up, pitfalls, read_as, report_text
 from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation, modcrop, resample
@@ -81,9 +81,12 @@ def test_bgr_changes_nothing_when_red_equals_blue() -> None:
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, size=(12, 12, 3), dtype=np.uint8)
     image[..., 2] = image[..., 0]
-    assert np.array_equal(luma_plane(image, Pipeline()), luma_plane(image, Pipeline(channel_order="bgr")))
+    assert np.array_equal(read_as(image, Pipeline()), read_as(image, Pipeline(channel_order="bgr")))
     image[..., 2] = 255 - image[..., 0]
-    assert not np.array_equal(luma_plane(image, Pipeline()), luma_plane(image, Pipeline(channel_order="bgr")))
+    bgr = read_as(image, Pipeline(channel_order="bgr"))
+    assert not np.array_equal(read_as(image, Pipeline()), bgr) and np.array_equal(bgr[..., ::-1], image)
+    gray = image[..., 0]
+    assert read_as(gray, Pipeline()) is gray and read_as(gray, Pipeline(grayscale="as-rgb")).shape == (12, 12, 3)
 
 
 def test_swap_and_align_corners_pipelines() -> None:

@@ -24,17 +24,21 @@ The pipeline of a setup, per image (uint8 RGB or grayscale ground truth)
    A grayscale image is its own Y in both cases (the SRCNN authors' rule).
 3. *model*: the SRCNN (one channel, ``same`` padding) on the input plane, or the identity (the
    bicubic baseline).
-4. *scores*: the output ``x * 255`` rounded by ``output_rounding`` and saturated (``none``: as is),
-   against the Y of ``GT`` (``y_definition``, ``y_rounding``) when ``metric_space="y"``, or against
-   the RGB ``GT`` when ``metric_space="rgb"``; ``shave`` pixels dropped per side (None = ``s``);
-   PSNR = 20 log10(255 / RMSE) and SSIM (``ssim``, :data:`SSIM_VARIANTS`) per image, then averaged.
-   The RGB output of a Y model is the down-and-up resized RGB ``GT`` with its luma moved by the
-   model's correction: ``rgb + (y_out - y_in) / k`` on every channel, ``k`` the sum of the Y
-   definition's RGB weights, which keeps the chroma of that definition unchanged (for MATLAB's
-   YCbCr, exactly ``ycbcr2rgb`` of the output Y with the input's Cb and Cr, unrounded; this differs
-   from :data:`sr_audit.protocol.Y_MODEL_RGB`, which resizes rounded Cb/Cr planes, only by that
-   rounding). Steps 2-4 reuse :func:`sr_audit.metrics.y_of_rgb`, ``quantise_output`` and
-   ``score_planes`` under the :class:`~sr_audit.protocol.Protocol` of :meth:`Setup.protocol`.
+4. *scores*: :func:`sr_audit.metrics.score_image` under the
+   :class:`~sr_audit.protocol.Protocol` of :meth:`Setup.protocol`: the output ``x * 255``
+   rounded by ``output_rounding`` and saturated (``none``: as is), against the Y of ``GT``
+   (``y_definition``, ``y_rounding``) when ``metric_space="y"``, or against the RGB ``GT`` when
+   ``metric_space="rgb"``; ``shave`` pixels dropped per side (None = ``s``); PSNR = 20 log10(255 /
+   RMSE) and SSIM (``ssim``, :data:`SSIM_VARIANTS`) per image, then averaged. The RGB output of a
+   Y model is the ``luma-shift`` rule of :data:`sr_audit.evaluate.COLOUR_RULES`: the down-and-up
+   resized RGB ``GT`` with its luma moved by the model's correction, ``rgb + (y_out - y_in) / k``
+   on every channel, ``k`` the sum of the Y definition's RGB weights, which keeps the chroma of
+   that definition unchanged (for MATLAB's YCbCr, exactly ``ycbcr2rgb`` of the output Y with the
+   input's Cb and Cr, unrounded; this differs from :data:`sr_audit.protocol.Y_MODEL_RGB`, which
+   resizes rounded Cb/Cr planes, only by that rounding).
+
+Steps 1-4 are the one evaluation path of :mod:`sr_audit.evaluate` (``prepare`` with the setup's
+:class:`~sr_audit.evaluate.Preparation`, ``run_model``, ``score_prepared``); only the walk is here.
 
 Exact sums
 ----------
@@ -56,31 +60,24 @@ import numpy as np
 import pandas as pd
 
 from sr_audit import backends
-from sr_audit.colour import Y_DEFINITIONS, luma_definition
+from sr_audit.colour import Y_DEFINITIONS
 from sr_audit.conventions import ROUNDINGS
 from sr_audit.datasets import Dataset, find_data_root, load_dataset
-from sr_audit.degradation import COMPUTES, Degradation, modcrop, resample
-from sr_audit.errors import DataError, SpecError
-from sr_audit.infer import infer
+from sr_audit.degradation import COMPUTES, Degradation
+from sr_audit.errors import SpecError
+from sr_audit.evaluate import (
+    FITS,
+    RESIZE_SPACES,
+    Preparation,
+    Prepared,
+    prepare,
+    run_model,
+    score_prepared,
+)
 from sr_audit.markdown import markdown_table
-from sr_audit.metrics import quantise_output, score_planes, y_of_rgb
 from sr_audit.model import SRCNN
 from sr_audit.protocol import SPACES, Protocol, SSIMSpec
-from sr_audit.resize import resize
-from sr_audit.rounding import quantize
 from sr_audit.weights import BICUBIC, load_weights
-
-#: How the ground truth is brought to a multiple of the scale.
-FITS: dict[str, str] = {
-    "modcrop": "crop to a multiple of the scale, top-left part kept (MATLAB modcrop of the SRCNN code)",
-    "resize-to-fit": "resize the whole image to the multiple of the scale with the setup's backend (8-bit path)",
-}
-
-#: Where Y is taken relative to the resizes.
-RESIZE_SPACES: dict[str, str] = {
-    "y": "Y of the uint8 ground truth, then the Y plane is resized (SRCNN authors)",
-    "rgb": "the RGB ground truth is resized, then Y is taken of the float result",
-}
 
 #: SSIM implementations, as arguments of skimage.metrics.structural_similarity.
 SSIM_VARIANTS: dict[str, SSIMSpec] = {
@@ -291,82 +288,32 @@ def parse_order(text: str | Sequence[str] | None) -> tuple[str, ...]:
 # ------------------------------------------------------------------------------------ pipeline
 
 
-def _fit(hr: np.ndarray, setup: Setup, scale: int) -> np.ndarray:
-    if setup.fit == "modcrop":
-        return modcrop(hr, scale)
-    cropped = modcrop(hr, scale).shape[:2]  # the size, and its error for too-small images
-    return hr if cropped == hr.shape[:2] else resize(hr, setup.backend, size=cropped)
-
-
-def _degradation(setup: Setup, scale: int) -> Degradation:
-    return Degradation(down=setup.backend, up=setup.backend, scale=scale, compute=setup.compute)  # type: ignore[arg-type]
-
-
-def _down_up(plane: np.ndarray, setup: Setup, scale: int) -> np.ndarray:
-    """Down and up resize of a Y plane on 0..255; float64 in [0, 1].
-
-    The uint8 path needs 8-bit input, so the plane is rounded half away from zero first (a no-op
-    for a rounded Y); the float path resizes ``plane / 255`` (``im2double`` of a rounded Y).
-    """
-    if setup.compute == "uint8":
-        return resample(quantize(plane, np.uint8, "half-away-from-zero"), _degradation(setup, scale))
-    h, w = plane.shape
-    low = resize(plane / 255.0, setup.backend, size=(h // scale, w // scale))
-    return resize(low, setup.backend, size=(h, w))
-
-
-@dataclass(frozen=True)
-class _Planes:
-    """What the model sees and what it is scored against, for one image and setup."""
-
-    gt: np.ndarray
-    input_y: np.ndarray
-    output: np.ndarray
+def _preparation(setup: Setup, scale: int) -> Preparation:
+    """The evaluation path's preparation of a setup: its fit, resize space and network luma; the
+    luma-shift colour rule for RGB metrics (module docstring)."""
+    degradation = Degradation(down=setup.backend, up=setup.backend, scale=scale, compute=setup.compute)  # type: ignore[arg-type]
+    return Preparation(degradation, fit=setup.fit, resize_space=setup.resize_space, y_definition=setup.y_definition,
+                       y_rounding=setup.y_rounding, colour="luma-shift")
 
 
 class _Runner:
-    """Evaluates setups on a fixed data set and model, caching what several steps share."""
+    """Evaluates setups on a fixed data set and model through the one evaluation path
+    (:mod:`sr_audit.evaluate`), reusing the prepared images and outputs that several steps share."""
 
     def __init__(self, dataset: Dataset, scale: int, model: SRCNN | None) -> None:
         self.dataset, self.scale, self.model = dataset, scale, model
-        self._planes: dict[tuple[Any, ...], _Planes] = {}
-        self._rgb: dict[tuple[Any, ...], np.ndarray] = {}
-
-    def planes(self, name: str, hr: np.ndarray, setup: Setup) -> _Planes:
-        key = (name, setup.backend, setup.compute, setup.fit, setup.resize_space, setup.y_definition, setup.y_rounding)
-        if key not in self._planes:
-            protocol, s = setup.protocol(), self.scale
-            gt = _fit(hr, setup, s)
-            if setup.resize_space == "rgb":
-                bic = self.bicubic_rgb(name, gt, setup)
-                input_y = bic if gt.ndim == 2 else y_of_rgb(bic * 255.0, protocol) / 255.0
-            else:
-                input_y = _down_up(gt.astype(np.float64) if gt.ndim == 2 else y_of_rgb(gt, protocol), setup, s)
-            output = input_y if self.model is None else infer(self.model, input_y)
-            self._planes[key] = _Planes(gt=gt, input_y=input_y, output=output)
-        return self._planes[key]
-
-    def bicubic_rgb(self, name: str, gt: np.ndarray, setup: Setup) -> np.ndarray:
-        key = (name, setup.backend, setup.compute, setup.fit)
-        if key not in self._rgb:
-            self._rgb[key] = resample(gt, _degradation(setup, self.scale))
-        return self._rgb[key]
+        self._outputs: dict[tuple[str, Preparation], tuple[Prepared, np.ndarray]] = {}
 
     def scores(self, setup: Setup) -> pd.DataFrame:
         """Per-image PSNR and SSIM of ``setup``: columns ``image, psnr, ssim``."""
-        protocol, rows = setup.protocol(), []
+        protocol, how, rows = setup.protocol(), _preparation(setup, self.scale), []
         for record in self.dataset:
-            p = self.planes(record.name, record.image, setup)
-            if p.gt.ndim == 2:
-                reference, test = p.gt.astype(np.float64), quantise_output(p.output, protocol)
-            elif setup.metric_space == "y":
-                reference, test = y_of_rgb(p.gt, protocol), quantise_output(p.output, protocol)
-            else:
-                d = luma_definition(setup.y_definition)
-                k = (d.r + d.g + d.b) / d.divisor
-                rgb = self.bicubic_rgb(record.name, p.gt, setup) + ((p.output - p.input_y) / k)[:, :, None]
-                reference, test = p.gt.astype(np.float64), quantise_output(rgb, protocol)
-            value_psnr, value_ssim = score_planes(reference, test, protocol, self.scale)
+            key = (record.name, how)
+            if key not in self._outputs:
+                prepared = prepare(record.image, how, name=record.name)
+                self._outputs[key] = (prepared, run_model(self.model, prepared))
+            s = score_prepared(*self._outputs[key], protocol)
+            value_psnr, value_ssim = (s.psnr_y, s.ssim_y) if setup.metric_space == "y" else (s.psnr_rgb, s.ssim_rgb)
             rows.append({"image": record.name, "psnr": value_psnr, "ssim": value_ssim})
         return pd.DataFrame(rows, columns=["image", "psnr", "ssim"])
 

@@ -6,11 +6,13 @@ with both mean PSNRs and ``delta = wrong - correct`` (positive: the mistake flat
 
 The pipeline (:class:`Pipeline`), per image
 -------------------------------------------
-``modcrop`` to a multiple of the scale; the Y plane of MATLAB ``rgb2ycbcr`` rounded to uint8 (a
-grayscale image is its own Y), through :func:`sr_audit.degradation.network_plane`; down and up resize
-(``down``, ``up``, ``compute`` as in :class:`~sr_audit.degradation.Degradation`); the model (the
-SRCNN or the identity, i.e. the bicubic baseline); ``uint8(x * 255)``; PSNR on Y against the
-ground-truth Y after shaving ``s`` pixels per side (the ``matlab`` protocol's PSNR). The correct
+The image as the pipeline reads it (:func:`read_as`: BGR, a grayscale file as RGB), then the one
+evaluation path (:mod:`sr_audit.evaluate`): ``modcrop`` to a multiple of the scale; the Y plane of
+MATLAB ``rgb2ycbcr`` rounded to uint8 (a grayscale image is its own Y); down and up resize
+(``down``, ``up``, ``compute`` as in :class:`~sr_audit.degradation.Degradation`, or the mistaken
+resize of :func:`down_up`, given to :func:`~sr_audit.evaluate.prepare` as its resampler); the
+model (the SRCNN or the identity, i.e. the bicubic baseline); ``uint8(x * 255)``; PSNR on Y
+against the ground-truth Y after shaving ``s`` pixels per side (:data:`PROTOCOL`). The correct
 pipeline is the SRCNN authors' (legacy MATLAB ``imresize`` in double) unless the pitfall concerns
 another library, whose correct use is then the baseline.
 
@@ -36,19 +38,21 @@ import pandas as pd
 from sr_audit import backends
 from sr_audit.audit.explain import default_weights
 from sr_audit.datasets import Dataset, load_dataset
-from sr_audit.degradation import COMPUTES, Degradation, modcrop, network_plane, resample
+from sr_audit.degradation import COMPUTES, Degradation, modcrop, resample
 from sr_audit.errors import SpecError
+from sr_audit.evaluate import Preparation, Prepared, prepare, run_model, score_prepared
 from sr_audit.image_io import im2double
-from sr_audit.infer import infer
 from sr_audit.markdown import markdown_table
-from sr_audit.metrics import psnr, quantise_output, shave
+from sr_audit.metrics import quantise_output
 from sr_audit.model import SRCNN
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.resize import resize
+from sr_audit.rounding import quantize
 from sr_audit.weights import load_weights
 
-#: Output quantisation and PSNR of every pipeline: the SRCNN authors' (``uint8(x*255)``, peak 255).
-PROTOCOL = PROTOCOLS["matlab"]
+#: Protocol of every pipeline: the SRCNN authors' (Y of MATLAB rgb2ycbcr rounded, ``uint8(x*255)``,
+#: shave = scale, peak 255, a grayscale image its own Y), Y only.
+PROTOCOL = dataclasses.replace(PROTOCOLS["matlab"], name="pitfalls", spaces=("y",), grayscale="as-y")
 
 #: Backend of the correct pipeline: the MATLAB imresize generation of the SRCNN paper.
 CORRECT_BACKEND = "matlab-legacy"
@@ -224,11 +228,12 @@ def _torch_align_corners(x: np.ndarray, size: tuple[int, int], spec: str) -> np.
     return out[0, 0].numpy()
 
 
-def luma_plane(image: np.ndarray, pipeline: Pipeline) -> np.ndarray:
-    """The uint8 Y plane a pipeline works on (rounded MATLAB rgb2ycbcr, or a grayscale file as read)."""
+def read_as(image: np.ndarray, pipeline: Pipeline) -> np.ndarray:
+    """The image as the pipeline reads it: channels reversed for ``bgr``, a grayscale file repeated
+    into three channels for ``as-rgb`` (it then goes through the Y formula like a colour image)."""
     if image.ndim == 2:
-        return image if pipeline.grayscale == "as-is" else network_plane(np.repeat(image[:, :, None], 3, axis=2), "y")
-    return network_plane(image[:, :, ::-1] if pipeline.channel_order == "bgr" else image, "y")
+        return image if pipeline.grayscale == "as-is" else np.repeat(image[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(image[:, :, ::-1]) if pipeline.channel_order == "bgr" else image
 
 
 def down_up(plane: np.ndarray, pipeline: Pipeline, scale: int) -> np.ndarray:
@@ -291,21 +296,27 @@ class Pitfalls:
 
 
 class _Scorer:
+    """Scores pipelines through the one evaluation path (:mod:`sr_audit.evaluate`), reusing each
+    (image, input pipeline)'s prepared image and model output."""
+
     def __init__(self, scale: int, model: SRCNN | None) -> None:
         self.scale, self.model = scale, model
-        self._cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[Any, ...], tuple[Prepared, np.ndarray]] = {}
 
     def psnr(self, name: str, image: np.ndarray, pipeline: Pipeline) -> float:
         key = (name, *pipeline.input_key())
         if key not in self._cache:
-            plane = luma_plane(modcrop(image, self.scale), pipeline)
-            given = down_up(plane, pipeline, self.scale)
-            output = given if self.model is None else infer(self.model, given)
-            self._cache[key] = (plane, given, quantise_output(output, PROTOCOL))
-        plane, given, output = self._cache[key]
-        reference = plane.astype(np.float64) if pipeline.reference == "hr" else quantise_output(given, PROTOCOL)
-        s = self.scale
-        return psnr(shave(reference, s), shave(output, s), data_range=PROTOCOL.peak)
+            how = Preparation(Degradation(pipeline.down, pipeline.up, self.scale, compute=pipeline.compute), colour=None)  # type: ignore[arg-type]
+            prepared = prepare(read_as(image, pipeline), how, name=name,
+                               resampler=lambda plane: down_up(plane, pipeline, self.scale))
+            self._cache[key] = (prepared, run_model(self.model, prepared))
+        prepared, output = self._cache[key]
+        if pipeline.reference == "input":
+            reference = quantize(quantise_output(prepared.upsampled, PROTOCOL), np.uint8, "half-away-from-zero")
+            prepared = dataclasses.replace(prepared, reference=reference)
+        value = score_prepared(prepared, output, PROTOCOL).psnr_y
+        assert value is not None
+        return value
 
 
 def _mean(values: list[float]) -> float:
@@ -431,7 +442,7 @@ __all__ = [
     "Pitfall",
     "Pitfalls",
     "down_up",
-    "luma_plane",
     "pitfalls",
+    "read_as",
     "report_text",
 ]

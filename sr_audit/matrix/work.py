@@ -40,13 +40,15 @@ Doing a job (:class:`Worker`)
   by :meth:`~sr_audit.store.Store.put_cell` inside the claim, so a killed run loses at most the
   cell in progress, and two processes never compute the same model or cell. A key another process
   holds is skipped at first and waited for at the end.
-* Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker: the ground
-  truth is cropped to a multiple of the scale and its network planes degraded: in Y, the Y plane,
-  and for colour images the Cb and Cr planes too (the RGB metrics of a Y model,
-  :data:`sr_audit.protocol.Y_MODEL_RGB`); in RGB, the three channels (a grayscale image repeated).
-  Every model then only runs inference and scoring. The worker keeps the inputs of the current
-  scale and drops the others when the scale changes. Scores equal
-  :func:`sr_audit.evaluate.evaluate`'s (``tests/test_matrix.py`` checks it).
+* Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker by the one
+  evaluation path (:func:`sr_audit.evaluate.prepare` with the default
+  :class:`~sr_audit.evaluate.Preparation`): the ground truth is cropped to a multiple of the
+  scale and its network planes degraded: in Y, the Y plane, and for colour images the Cb and Cr
+  planes too (the RGB metrics of a Y model, :data:`sr_audit.protocol.Y_MODEL_RGB`); in RGB, the
+  three channels (a grayscale image repeated). Every model then only runs
+  :func:`~sr_audit.evaluate.run_model` and :func:`~sr_audit.evaluate.score_prepared`, so scores
+  are :func:`sr_audit.evaluate.evaluate`'s. The worker keeps the inputs of the current scale and
+  drops the others when the scale changes.
 * Inference runs in float32 (:func:`sr_audit.infer.infer`) with the recipe's ``eval_padding``,
   which must keep the image size (``same-replicate`` or ``same-zero``).
 
@@ -74,16 +76,21 @@ import pandas as pd
 import torch
 
 from sr_audit import __version__, backends
-from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
 from sr_audit.conventions import ResizeSpec
 from sr_audit.datasets import Dataset, find_data_root, load_dataset
-from sr_audit.degradation import Degradation, degrade, modcrop, resample
+from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError
-from sr_audit.evaluate import ENVIRONMENT_DISTRIBUTIONS
-from sr_audit.infer import infer
+from sr_audit.evaluate import (
+    ENVIRONMENT_DISTRIBUTIONS,
+    Preparation,
+    Prepared,
+    colour_output,
+    prepare,
+    run_model,
+    score_prepared,
+)
 from sr_audit.matrix.plan import COMPUTE, MatrixPlan
-from sr_audit.metrics import score_image
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.rounding import quantize
 from sr_audit.store import (
@@ -364,25 +371,16 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """One eval image, degraded once for every model evaluated on it.
+    """One eval image, prepared once (:func:`sr_audit.evaluate.prepare`) for every model run on it.
 
     Attributes
     ----------
-    name : str
-    reference : ndarray, uint8
-        Ground truth cropped to a multiple of the scale, (H, W) or (H, W, 3).
-    input : ndarray, float64, (H, W) or (H, W, 3)
-        The network input: the Y plane (or the RGB channels) down then up by the eval spec.
-    chroma : ndarray, float64, (H, W, 2) or None
-        Cb and Cr of the ground truth, down then up by the eval spec (colour images in Y only).
+    image : Prepared
     box : (int, int) or None
         Top-left corner of the crop window, None when this image gets no crop.
     """
 
-    name: str
-    reference: np.ndarray
-    input: np.ndarray
-    chroma: np.ndarray | None
+    image: Prepared
     box: tuple[int, int] | None
 
 
@@ -394,33 +392,22 @@ def crop_corner(reference: np.ndarray, size: int, border: int) -> tuple[int, int
     step = max(1, size // 2)
     ys = range(border, max(border, h - border - size) + 1, step) if h - 2 * border >= size else [max(0, (h - size) // 2)]
     xs = range(border, max(border, w - border - size) + 1, step) if w - 2 * border >= size else [max(0, (w - size) // 2)]
-    best = max(((float(luma[y:y + size, x:x + size].var()), -y, -x) for y in ys for x in xs))
+    best = max((float(luma[y:y + size, x:x + size].var()), -y, -x) for y in ys for x in xs)
     return -best[1], -best[2]
 
 
 def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, space: str, *, crop_size: int, crop_images: int,
                    shave: int) -> tuple[PreparedImage, ...]:
-    """Degrade every image of ``dataset`` by ``spec`` at ``scale`` in ``space`` (Y: the Y plane, and
-    Cb/Cr of colour images; RGB: the three channels)."""
-    degradation = Degradation(spec, spec, scale, space=space, compute=COMPUTE)
+    """Every image of ``dataset`` prepared for the eval spec at ``scale`` in ``space`` (the
+    default :class:`~sr_audit.evaluate.Preparation`: modcrop, the authors' Y or RGB, and Cb/Cr of
+    colour images in Y), the first ``crop_images`` with their crop window."""
+    preparation = Preparation(Degradation(spec, spec, scale, space=space, compute=COMPUTE))
     out = []
     for i, record in enumerate(dataset):
-        reference = modcrop(record.image, scale)
-        network_input = degrade(record.image, degradation).input
-        chroma = None
-        if space == "y" and reference.ndim == 3:
-            ycbcr = rgb_to_ycbcr_u8(reference)
-            chroma = np.stack([resample(np.ascontiguousarray(ycbcr[..., c]), degradation) for c in (1, 2)], axis=2)
-        box = crop_corner(reference, crop_size, shave) if i < crop_images else None
-        out.append(PreparedImage(record.name, reference, network_input, chroma, box))
+        image = prepare(record.image, preparation, name=record.name)
+        box = crop_corner(image.reference, crop_size, shave) if i < crop_images else None
+        out.append(PreparedImage(image, box))
     return tuple(out)
-
-
-def colour_output(y: np.ndarray, image: PreparedImage) -> np.ndarray | None:
-    """RGB in [0, 1] of a Y output with the degraded input's chroma (None for gray images and RGB networks)."""
-    if image.chroma is None:
-        return None
-    return ycbcr_to_rgb(np.concatenate([y[..., None], image.chroma], axis=2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -547,30 +534,30 @@ class Worker:
         """Per-image metrics and crops of ``model`` (None: the identity) on a cell's inputs."""
         protocol = self.plan.protocol
         metrics, crops = [], {}
-        for image in self.prepared(task.eval_spec, scale, task.eval_set):
-            output = image.input if model is None else infer(model, image.input, device=self.device)
-            rgb = colour_output(output, image) if "rgb" in protocol.spaces else None
-            s = score_image(image.reference, output, protocol, scale, output_rgb=rgb)
+        for item in self.prepared(task.eval_spec, scale, task.eval_set):
+            image = item.image
+            output = run_model(model, image, device=self.device)
+            s = score_prepared(image, output, protocol)
             metrics.append(ImageMetrics(image.name, psnr_rgb=s.psnr_rgb, psnr_y=s.psnr_y, ssim_rgb=s.ssim_rgb, ssim_y=s.ssim_y))
-            if image.box is not None:
-                crops.update(self._crops(model, image, output, rgb))
+            if item.box is not None:
+                crops.update(self._crops(model, image, item.box, output))
         return metrics, crops
 
-    def _crops(self, model: SRCNN | None, image: PreparedImage, output: np.ndarray,
-               rgb: np.ndarray | None) -> dict[str, np.ndarray]:
-        y, x = image.box  # type: ignore[misc]
+    def _crops(self, model: SRCNN | None, image: Prepared, box: tuple[int, int],
+               output: np.ndarray) -> dict[str, np.ndarray]:
+        y, x = box
         n = self.plan.crop_size
 
         def cut(a: np.ndarray) -> np.ndarray:
             return np.ascontiguousarray(a[y:y + n, x:x + n])
 
-        def as_u8(plane: np.ndarray, colour: np.ndarray | None) -> np.ndarray:
+        def as_u8(plane: np.ndarray) -> np.ndarray:
+            colour = colour_output(image, plane)
             return quantize(cut(colour if colour is not None else plane) * 255.0, np.uint8, "half-away-from-zero")
 
-        out = {crop_name(image.name, "hr"): cut(image.reference),
-               crop_name(image.name, "bicubic"): as_u8(image.input, colour_output(image.input, image))}
+        out = {crop_name(image.name, "hr"): cut(image.reference), crop_name(image.name, "bicubic"): as_u8(image.upsampled)}
         if model is not None:
-            out[crop_name(image.name, "sr")] = as_u8(output, rgb)
+            out[crop_name(image.name, "sr")] = as_u8(output)
         return out
 
     def _record(self, job: Job, task: CellTask, images: list[ImageMetrics]) -> CellRecord:
