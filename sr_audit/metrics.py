@@ -27,6 +27,10 @@ from sr_audit.protocol import Protocol, SSIMSpec
 from sr_audit.rounding import apply_rounding
 
 
+#: The Y definition of the planes a Y-only model predicts (the SRCNN pipeline's MATLAB ``rgb2ycbcr``).
+Y_MODEL_DEFINITION = "matlab"
+
+
 def psnr(reference: np.ndarray, test: np.ndarray, *, data_range: float, eps: float = 0.0) -> float:
     """PSNR in dB: 20 log10(data_range / RMSE), computed in float64.
 
@@ -199,8 +203,10 @@ def score_image(
         image, treated by ``protocol.grayscale``.
     output : ndarray, float, [0, 1]
         The model output: the same shape as ``reference``, or ``(H, W)`` for the Y plane predicted
-        by a Y-only model for a colour ``reference``. For a grayscale reference, an RGB output's Y
-        is the mean of its channels under ``as-y`` and :func:`y_of_rgb` under ``as-rgb``.
+        by a Y-only model for a colour ``reference`` (Y of :data:`Y_MODEL_DEFINITION`; under a
+        protocol with another Y definition, the Y of ``output_rgb`` is scored instead, and
+        ``output_rgb`` is then required). For a grayscale reference, an RGB output's Y is the mean
+        of its channels under ``as-y`` and :func:`y_of_rgb` under ``as-rgb``.
     protocol : Protocol
     scale : int
         Super-resolution factor; the shave is ``protocol.shave_for(scale)``.
@@ -231,10 +237,18 @@ def score_image(
         ref_y = y_of_rgb(reference, protocol)
         ref_rgb = reference.astype(np.float64)
         if q.ndim == 2:
-            out_y = q
             out_rgb = None if output_rgb is None else quantise_output(output_rgb, protocol)
             if out_rgb is None and "rgb" in protocol.spaces:
                 raise ImageError("score_image: RGB metrics of a Y-only output need output_rgb (Y with the input's Cb/Cr)")
+            if protocol.y_definition == Y_MODEL_DEFINITION:
+                out_y = q
+            elif out_rgb is not None:
+                out_y = y_of_rgb(out_rgb, protocol)
+            else:
+                raise ImageError(
+                    f"score_image: protocol {protocol.name} takes Y as {protocol.y_definition}, a Y-only output is "
+                    f"{Y_MODEL_DEFINITION} Y; pass output_rgb (Y with the input's Cb/Cr) so that its Y can be recomputed"
+                )
         else:
             out_y = y_of_rgb(q, protocol)
             out_rgb = q

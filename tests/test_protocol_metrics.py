@@ -234,3 +234,15 @@ def test_reflect_padded_ssim_averages_every_pixel_of_the_original():
     b = np.clip(a + rng.normal(0, 20, a.shape), 0, 255)
     padded = np.pad(a, 5, mode="reflect"), np.pad(b, 5, mode="reflect")
     assert ssim(a, b, spec=SSIMSpec(pad="reflect")) == pytest.approx(_ssim_valid_gaussian(*padded), abs=1e-12)
+
+
+def test_y_only_output_under_another_y_definition_is_scored_through_its_rgb():
+    rng = np.random.default_rng(7)
+    hr = rng.integers(0, 256, (30, 30, 3), dtype=np.uint8)
+    out_rgb = np.clip(hr / 255 + rng.normal(0, 0.02, hr.shape), 0, 1)
+    y_matlab = y_of_rgb(quantise_output(out_rgb, MATLAB), MATLAB) / 255
+    pyiqa = PROTOCOLS["pyiqa"]
+    s = score_image(hr, y_matlab, pyiqa, 2, output_rgb=out_rgb)
+    assert s.ssim_y == pytest.approx(score_image(hr, out_rgb, pyiqa, 2).ssim_y)  # YIQ Y of the RGB, not the MATLAB Y
+    with pytest.raises(ImageError, match="takes Y as yiq, a Y-only output is matlab Y; pass output_rgb"):
+        score_image(hr, y_matlab, dataclasses.replace(pyiqa, spaces=("y",), ssim_spaces=None, psnr_spaces=None), 2)
