@@ -118,7 +118,7 @@ def test_full_size_hr_is_modcropped_and_said_so_scale_needed_without_names(tmp_p
     result = score_folders(tmp_path / "SR", tmp_path / "HR", scale=3, protocols="matlab")
     assert "baby: HR 74x67 modcropped to 72x66 (a multiple of the scale 3)" in result.notes
     assert result.scale_source == "--scale" and any("without a partner" in w and "bird_SwinIR.png" in w for w in result.warnings)
-    code, out, err = _run(capsys, "--sr", str(tmp_path / "SR"), "--hr", str(tmp_path / "HR"), "--scale", "3")
+    code, out, err = _run(capsys, "--sr", str(tmp_path / "SR"), "--hr", str(tmp_path / "HR"), "--scale", "x3")
     assert code == 0 and "modcropped to 72x66" in out and err.startswith("warning: 1 files without a partner")
 
 

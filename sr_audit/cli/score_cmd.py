@@ -16,6 +16,7 @@ import sys
 import pandas as pd
 
 from sr_audit.audit.score import ScoreResult, score_folders
+from sr_audit.cli.options import add_scale
 from sr_audit.protocol import PROTOCOLS, reference_of
 
 
@@ -83,8 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sr", required=True, metavar="DIR", help="folder of the model's outputs (8-bit images)")
     p.add_argument("--hr", required=True, metavar="DIR", help="folder of the ground truth (full size or modcropped)")
-    p.add_argument("--scale", type=int, default=None, metavar="S",
-                   help="super-resolution factor (default: from the file/folder names; the border shave depends on it)")
+    add_scale(p, default=None, extra="default: the one the file/folder names say (the border shave depends on it)")
     p.add_argument("--protocol", default="all", metavar="NAME[,NAME...]|all",
                    help=f"protocol presets: {', '.join(PROTOCOLS)}, or all (default all)")
     p.add_argument("--pattern", default=None, metavar="P", help="stem pattern of the SR files, e.g. '{name}_SR_x{scale}'")
