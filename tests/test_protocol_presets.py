@@ -129,7 +129,17 @@ def basicsr():
 
 @pytest.fixture(scope="module")
 def pyiqa():
-    yield from _load_modules("pyiqa", ["pyiqa.utils.color_util", "pyiqa.archs.psnr_arch", "pyiqa.archs.ssim_arch"])
+    yield from _load_modules(
+        "pyiqa",
+        ["pyiqa.default_model_configs", "pyiqa.utils.color_util", "pyiqa.archs.psnr_arch", "pyiqa.archs.ssim_arch"],
+    )
+
+
+def _pyiqa_metric(pyiqa, name: str):
+    """The module ``pyiqa.create_metric(name)`` builds: its arch class with the options of DEFAULT_CONFIGS."""
+    opts = dict(pyiqa["pyiqa.default_model_configs"].DEFAULT_CONFIGS[name]["metric_opts"])
+    arch = {"PSNR": pyiqa["pyiqa.archs.psnr_arch"].PSNR, "SSIM": pyiqa["pyiqa.archs.ssim_arch"].SSIM}[opts.pop("type")]
+    return arch(**opts)
 
 
 def _tensor(image: np.ndarray, dtype):
@@ -215,7 +225,7 @@ def test_pyiqa_preset_equals_default_psnr_and_ssim(pyiqa, pairs, name, scale):
     hr, sr = pairs[name, scale]
     ours = score_image(hr, sr / 255.0, PROTOCOLS["pyiqa"], scale)
     assert ours.psnr_y is None and ours.ssim_rgb is None  # its defaults: psnr on RGB, ssim on Y
-    psnr, ssim = pyiqa["pyiqa.archs.psnr_arch"].PSNR(), pyiqa["pyiqa.archs.ssim_arch"].SSIM()  # create_metric's options
+    psnr, ssim = _pyiqa_metric(pyiqa, "psnr"), _pyiqa_metric(pyiqa, "ssim")
     # float64 tensors: the same arithmetic in double
     assert ours.psnr_rgb == pytest.approx(psnr(_tensor(sr, torch.float64), _tensor(hr, torch.float64)).item(), abs=1e-9)
     # float32 tensors, as its image loader gives: PSNR to its float32 rounding (a float32 result has a 2-4e-6 dB
@@ -228,7 +238,7 @@ def test_pyiqa_prints_80_db_for_identical_images_where_the_preset_says_inf(pyiqa
     import torch
 
     hr, _ = pairs["coffee", 2]
-    printed = pyiqa["pyiqa.archs.psnr_arch"].PSNR()(_tensor(hr, torch.float64), _tensor(hr, torch.float64)).item()
+    printed = _pyiqa_metric(pyiqa, "psnr")(_tensor(hr, torch.float64), _tensor(hr, torch.float64)).item()
     assert printed == pytest.approx(80.0) == pytest.approx(capped_psnr(PROTOCOLS["pyiqa"]))
     assert score_image(hr, hr / 255.0, PROTOCOLS["pyiqa"], 2).psnr_rgb == math.inf
 
