@@ -3,8 +3,9 @@
 Two papers that both say "PSNR on Y, border shaved" can disagree by tenths of a dB: which Y, whether
 Y is rounded to 8 bits, whether the network output is rounded (and how), how many border pixels are
 dropped, what a grayscale image becomes, which SSIM. Every one of those choices is a field here, a
-protocol is printed with every result, and the presets in :data:`PROTOCOLS` spell out the two
-conventions that matter most.
+protocol is printed with every result, and each preset in :data:`PROTOCOLS` reproduces one real
+implementation, named with its version and measured agreement in :data:`REFERENCES`
+(``tests/test_protocol_presets.py`` runs each implementation on the same images).
 
 Presets
 -------
@@ -28,6 +29,18 @@ Presets
     ``int(3.5 * 1.5 + 0.5) = 5``) and crops the same 5-pixel margin from the SSIM map, so the two
     agree to float rounding (``tests/test_protocol_metrics.py`` checks this against an independent
     'valid' implementation).
+``pyiqa``
+    pyiqa's defaults: ``create_metric('psnr')`` on RGB in [0, 1] with eps = 1e-8 added to the MSE
+    (80 dB for identical images, reported here as ``inf`` with a warning by ``sr-audit score``),
+    ``create_metric('ssim')`` on the Y of YIQ (0.299, 0.587, 0.114) computed in float32 and
+    rounded half to even, with negative SSIM map values clipped to 0; no border crop.
+``torchmetrics``
+    ``peak_signal_noise_ratio(data_range=1.0)`` and ``structural_similarity_index_measure
+    (data_range=1.0)`` on RGB, per image: the SSIM map of reflect-padded images averaged over every
+    pixel (:attr:`SSIMSpec.pad`); no border crop; the model output scored unquantised.
+``ntire``
+    The NTIRE 2017 challenge scripts: RGB, ``6 + scale`` border pixels ignored
+    (:attr:`Protocol.shave_offset`), Wang's SSIM per channel, averaged.
 
 Colour metrics of a Y model
 ---------------------------
