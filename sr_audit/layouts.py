@@ -168,7 +168,8 @@ class Pairing:
     scale : int or None
         The one scale the names and folders of the pairs say, else None.
     unmatched : tuple of Path
-        Image files of either folder without a partner.
+        Image files of either folder without a partner (files set aside by their role tags are
+        counted in ``notes`` instead).
     ambiguous : tuple of str
         One line per file that could pair with several files equally well (not paired).
     notes : tuple of str
@@ -482,7 +483,7 @@ def pair_files(
             + "; name the files alike or give the other folder's stems with --pattern '{name}_SR_x{scale}'"
         )
     paired = {p.reference for p in pairs} | {p.other for p in pairs}
-    unmatched = tuple(sorted({*ref_files, *oth_files} - paired))
+    unmatched = tuple(sorted({*ref, *oth} - paired))  # files set aside by their role tags are in the notes
     scales = {p.scale for p in pairs}
     return Pairing(
         reference_dir=ref_dir,

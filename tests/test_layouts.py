@@ -99,6 +99,16 @@ def test_selfexsr_one_folder_split_by_role(tmp_path: Path) -> None:
     assert not pairing.unmatched
 
 
+def test_selfexsr_folder_as_hr_beside_an_sr_folder(tmp_path: Path) -> None:
+    """The _LR files of a SelfExSR folder given as HR are set aside by role (a note), not unmatched."""
+    folder = tmp_path / "image_SRF_2"
+    _touch(folder, [f"img_00{i}_SRF_2_{role}" for i in range(1, 4) for role in ("HR", "LR")])
+    _touch(tmp_path / "sr", [f"img_00{i}_SRF_2_SR" for i in range(1, 4)])
+    pairing = pair_files(folder, tmp_path / "sr", other_role="sr")
+    assert len(pairing.pairs) == 3 and not pairing.unmatched
+    assert any("set aside by their role tags" in n for n in pairing.notes)
+
+
 def test_shared_suffix_of_model_outputs(tmp_path: Path) -> None:
     _touch(tmp_path / "hr", SET5)
     _touch(tmp_path / "swinir", [f"{n}_SwinIR" for n in SET5])
