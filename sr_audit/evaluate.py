@@ -23,7 +23,9 @@ models on the prepared images), ``explain`` and ``pitfalls`` (which vary the pre
    (``float``: plane / 255 in float64, no rounding between; ``uint8``: each resize on the
    library's 8-bit path, an unrounded plane first rounded half away from zero).
 2. :func:`run_model`: the model on ``input`` (``None`` is the identity: the output is
-   ``upsampled``); an SRCNN through :func:`sr_audit.infer.infer` (tiled, bit-exact).
+   ``upsampled``); an SRCNN through :func:`sr_audit.infer.infer` (tiled, bit-exact), any other
+   ``nn.Module`` whole-image through :func:`sr_audit.infer.infer_module`
+   (:data:`sr_audit.infer.MODULE_CONTRACT`).
 3. :func:`score_prepared`: :func:`sr_audit.metrics.score_image` of the output against
    ``reference`` under a :class:`~sr_audit.protocol.Protocol`. An output ``2R`` pixels smaller
    (an SRCNN with ``valid`` padding, :func:`output_crop`) is scored against the reference cropped
@@ -31,8 +33,8 @@ models on the prepared images), ``explain`` and ``pitfalls`` (which vary the pre
 
 Conventions
 -----------
-* A Y model (``channels=1``) needs ``degradation.space == "y"``, an RGB model ``"rgb"``; the
-  identity takes either.
+* A Y SRCNN (``channels=1``) needs ``degradation.space == "y"``, an RGB one ``"rgb"``; the
+  identity takes either; another module gets ``C = 1`` planes in Y and ``C = 3`` in RGB.
 * RGB metrics of a Y output on a colour image (``colour="ycbcr"``, the default,
   :data:`sr_audit.protocol.Y_MODEL_RGB`): the MATLAB ``rgb2ycbcr`` of the reference (uint8,
   rounded as MATLAB does), its Cb and Cr planes each through the same down/up resize, joined with
@@ -52,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from sr_audit import __version__, backends
 from sr_audit.colour import (
@@ -64,7 +67,7 @@ from sr_audit.conventions import ROUNDINGS
 from sr_audit.datasets import Dataset
 from sr_audit.degradation import Degradation, modcrop, network_plane
 from sr_audit.errors import ImageError, SpecError
-from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer
+from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer, infer_module
 from sr_audit.metrics import Scores, mean_scores, score_image, y_of_rgb
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol
@@ -314,29 +317,32 @@ def colour_output(prepared: Prepared, y: np.ndarray, *, crop: int = 0) -> np.nda
     return planes + ((y - _cut(prepared.upsampled, crop)) / k)[:, :, None]
 
 
-def output_crop(model: SRCNN | None) -> int:
+def output_crop(model: nn.Module | None) -> int:
     """Pixels per side a model's output lacks: the halo of an SRCNN with ``valid`` padding, else 0."""
-    return halo(model) if model is not None and model.config.padding == "valid" else 0
+    return halo(model) if isinstance(model, SRCNN) and model.config.padding == "valid" else 0
 
 
-def check_model(model: SRCNN | None, degradation: Degradation) -> None:
-    """A Y model needs a Y degradation, an RGB model an RGB one (the identity takes either).
+def check_model(model: nn.Module | None, preparation: Preparation) -> None:
+    """An SRCNN fits the preparation: a Y model needs a Y degradation, an RGB model an RGB one, and
+    it takes the upsampled image (the identity and other modules take anything here; a module is
+    held to :data:`sr_audit.infer.MODULE_CONTRACT` when it runs).
 
     Raises
     ------
     SpecError
     """
-    if model is None:
+    if not isinstance(model, SRCNN):
         return
     wanted = "y" if model.config.channels == 1 else "rgb"
-    if degradation.space != wanted:
-        raise SpecError(
-            f"a {model.config.channels}-channel model needs a degradation in space {wanted!r}, got {degradation.space!r}"
-        )
+    if preparation.degradation.space != wanted:
+        raise SpecError(f"a {model.config.channels}-channel model needs a degradation in space {wanted!r}, "
+                        f"got {preparation.degradation.space!r}")
+    if preparation.model_input != "upsampled":
+        raise SpecError(f"an SRCNN takes the upsampled image, not model input {preparation.model_input!r}")
 
 
 def run_model(
-    model: SRCNN | None,
+    model: nn.Module | None,
     prepared: Prepared,
     *,
     device: str | torch.device = "cpu",
@@ -344,18 +350,23 @@ def run_model(
     tile: int | None = 0,
     max_tile_bytes: int = DEFAULT_TILE_BYTES,
 ) -> np.ndarray:
-    """The model's output on a prepared image (None: the identity, i.e. ``prepared.upsampled``).
+    """The model's output on a prepared image.
 
-    ``device``, ``tile`` and ``max_tile_bytes`` go to :func:`sr_audit.infer.infer`; ``precision``
-    is a key of :data:`PRECISIONS`.
+    None is the identity (``prepared.upsampled``); an :class:`~sr_audit.model.SRCNN` runs through
+    :func:`sr_audit.infer.infer` (tiled by ``tile`` and ``max_tile_bytes``, bit-exact); any other
+    ``nn.Module`` through :func:`sr_audit.infer.infer_module`, whole-image, held to
+    :data:`sr_audit.infer.MODULE_CONTRACT` with the reference's size as the expected output size.
+    ``precision`` is a key of :data:`PRECISIONS`; ``device`` any name of :mod:`sr_audit.device`.
     """
     if precision not in PRECISIONS:
         raise SpecError(f"precision {precision!r} is not one of: {', '.join(PRECISIONS)}")
     if model is None:
         return prepared.upsampled
-    check_model(model, prepared.preparation.degradation)
-    return infer(model, prepared.input, device=device, dtype=PRECISIONS[precision], tile=tile,
-                 max_tile_bytes=max_tile_bytes)
+    check_model(model, prepared.preparation)
+    if isinstance(model, SRCNN):
+        return infer(model, prepared.input, device=device, dtype=PRECISIONS[precision], tile=tile,
+                     max_tile_bytes=max_tile_bytes)
+    return infer_module(model, prepared.input, prepared.reference.shape[:2], device=device, dtype=PRECISIONS[precision])
 
 
 def score_prepared(prepared: Prepared, output: np.ndarray, protocol: Protocol, *, crop: int = 0) -> Scores:
@@ -436,7 +447,7 @@ def environment(degradation: Degradation | None = None) -> dict[str, Any]:
 
 def evaluate_image(
     image: np.ndarray,
-    model: SRCNN | None,
+    model: nn.Module | None,
     preparation: Preparation | Degradation,
     protocol: Protocol,
     *,
@@ -447,15 +458,15 @@ def evaluate_image(
 ) -> Scores:
     """Scores of one uint8 ground-truth image: :func:`prepare`, :func:`run_model`, :func:`score_prepared`."""
     how = preparation if isinstance(preparation, Preparation) else Preparation(preparation)
-    check_model(model, how.degradation)
-    rf = None if model is None else model.config.receptive_field
+    check_model(model, how)
+    rf = model.config.receptive_field if isinstance(model, SRCNN) else None
     prepared = prepare(image, how, receptive_field=rf)
     output = run_model(model, prepared, device=device, precision=precision, tile=tile, max_tile_bytes=max_tile_bytes)
     return score_prepared(prepared, output, protocol, crop=output_crop(model))
 
 
 def evaluate(
-    model: SRCNN | None,
+    model: nn.Module | None,
     dataset: Dataset,
     preparation: Preparation | Degradation,
     protocol: Protocol,
@@ -470,7 +481,8 @@ def evaluate(
 
     Parameters
     ----------
-    model : SRCNN or None
+    model : nn.Module or None
+        An SRCNN, any module (see :func:`run_model`), or None.
     dataset : Dataset
     preparation : Preparation or Degradation
         How inputs are made (a Degradation: the default :class:`Preparation` of it); the
@@ -486,7 +498,7 @@ def evaluate(
     Evaluation
     """
     how = preparation if isinstance(preparation, Preparation) else Preparation(preparation)
-    check_model(model, how.degradation)
+    check_model(model, how)
     results = []
     for record in dataset:
         scores = evaluate_image(record.image, model, how, protocol, device=device, precision=precision, tile=tile,

@@ -208,3 +208,70 @@ def infer(
                 block = result[:, oy0 - sy : oy1 - sy, ox0 - sx : ox1 - sx]
                 out[:, oy0:oy1, ox0:ox1] = block.to("cpu", torch.float64).numpy()
     return out[0] if image.ndim == 2 else out.transpose(1, 2, 0)
+
+
+#: What any model given to :func:`infer_module` must do (printed by ``--help`` and in errors).
+MODULE_CONTRACT = (
+    "the module maps a float32 N x C x H x W tensor in [0, 1] (C = 1 with --space y, 3 with --space rgb) to the "
+    "SR image, N x C x H' x W': the same size for --input upsampled, H x scale by W x scale for --input lr"
+)
+
+
+def infer_module(
+    module: torch.nn.Module,
+    image: np.ndarray,
+    out_size: tuple[int, int],
+    *,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> np.ndarray:
+    """Run any ``nn.Module`` (or TorchScript module) on a whole image, without gradients.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Moved to ``device`` and ``dtype`` and put in eval mode (see :data:`MODULE_CONTRACT`).
+    image : ndarray, float, (H, W) or (H, W, 3)
+        The network input in [0, 1] nominally; given to the module as ``1 x C x H x W``.
+    out_size : (int, int)
+        The ``(H', W')`` the output must have.
+    device : str or torch.device
+    dtype : torch.dtype
+        ``torch.float32`` (default) or ``torch.float64``.
+
+    Returns
+    -------
+    ndarray, float64
+        ``(H', W')`` or ``(H', W', 3)``, the layout of ``image``.
+
+    Raises
+    ------
+    ImageError
+        Non-float or non-finite input; an output that is not a tensor of the expected shape.
+    SpecError
+        A model that fails on the input (its message's first line), bad ``dtype``, unavailable device.
+    """
+    if dtype not in (torch.float32, torch.float64):
+        raise SpecError(f"inference dtype must be torch.float32 or torch.float64, got {dtype}")
+    if not isinstance(image, np.ndarray) or image.dtype.kind != "f" or image.ndim not in (2, 3):
+        raise ImageError(f"infer_module: expected an (H, W) or (H, W, 3) float array, got {getattr(image, 'shape', image)!r}")
+    if not np.isfinite(image).all():
+        raise ImageError("infer_module: the image contains NaN or infinite values")
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
+    planes = image[None] if image.ndim == 2 else image.transpose(2, 0, 1)
+    x = torch.from_numpy(np.ascontiguousarray(planes)).to(dev, dtype)[None]
+    expected = (1, x.shape[1], *out_size)
+    module = module.to(dev, dtype).eval()
+    with torch.no_grad():
+        try:
+            y = module(x)
+        except Exception as exc:  # whatever the user's module raises
+            message = (str(exc).strip().splitlines() or [""])[0]
+            raise SpecError(f"the model failed on a {tuple(x.shape)} input ({type(exc).__name__}: {message}); "
+                            f"contract: {MODULE_CONTRACT}") from None
+    if not isinstance(y, torch.Tensor) or tuple(y.shape) != expected:
+        got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ImageError(f"the model returned {got} for a {tuple(x.shape)} input; expected {expected} "
+                         f"(contract: {MODULE_CONTRACT})")
+    out = y[0].to("cpu", torch.float64).numpy()
+    return out[0] if image.ndim == 2 else out.transpose(1, 2, 0)

@@ -8,14 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
-import torch
+from factory_models import near_identity_srcnn
 
 from sr_audit.audit.explain import SETUPS, _Runner
 from sr_audit.audit.pitfalls import Pipeline, _Scorer
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation, degrade, modcrop, resample
 from sr_audit.errors import ImageError, SpecError
-from sr_audit.evaluate import Preparation, colour_output, evaluate, prepare, run_model, score_prepared
+from sr_audit.evaluate import (
+    Preparation,
+    colour_output,
+    evaluate,
+    prepare,
+    run_model,
+    score_prepared,
+)
 from sr_audit.image_io import write_image
 from sr_audit.matrix.plan import MatrixPlan
 from sr_audit.matrix.work import Worker, build_workload
@@ -39,15 +46,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def model() -> SRCNN:
-    torch.manual_seed(0)
-    net = SRCNN(SRCNNConfig(f1=5, f2=1, f3=3, n1=8, n2=4))
-    with torch.no_grad():  # small random filters around an identity path: realistic, image-dependent scores
-        for conv in (net.conv1, net.conv2, net.conv3):
-            conv.weight.mul_(0.05)
-            conv.bias.zero_()
-            c = conv.kernel_size[0] // 2
-            conv.weight[0, 0, c, c] += 1.0
-    return net.eval()
+    return near_identity_srcnn(SRCNNConfig(f1=5, f2=1, f3=3, n1=8, n2=4))
 
 
 def test_four_callers_give_identical_scores(data: Path, model: SRCNN, tmp_path: Path) -> None:

@@ -2,22 +2,36 @@
 
 Example, the SRCNN paper's 9-5-5 model at x3 on Set5 with the authors' pipeline::
 
-    sr-audit eval --weights srcnn_official_weights/9-5-5_ImageNet/x3.mat --data Set5 --scale 3 \\
+    sr-audit eval --model srcnn_official_weights/9-5-5_ImageNet/x3.mat --data Set5 --scale 3 \\
         --backend matlab-legacy --protocol matlab
+
+Any model (:mod:`sr_audit.model_source`): a TorchScript file, an SRCNN state_dict, an sr-audit
+checkpoint, the authors' ``.mat``, or ``package.module:factory`` with ``--input lr|upsampled``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import sys
 from typing import Any
 
 from sr_audit.datasets import DATA_ENV, STANDARD_SETS, load_dataset
 from sr_audit.degradation import COMPUTES, SPACES, SPEC_SEPARATOR, Degradation
 from sr_audit.device import DEVICE_NAMES, resolve_device
-from sr_audit.evaluate import PRECISIONS, Evaluation, environment, evaluate
+from sr_audit.evaluate import (
+    MODEL_INPUTS,
+    PRECISIONS,
+    Evaluation,
+    Preparation,
+    environment,
+    evaluate,
+)
+from sr_audit.infer import MODULE_CONTRACT
+from sr_audit.model import PADDINGS
+from sr_audit.model_source import ASSUMED_PADDING, ModelSource, resolve_model
 from sr_audit.protocol import PROTOCOLS, get_protocol
-from sr_audit.weights import BICUBIC, load_weights
+from sr_audit.weights import BICUBIC
 
 #: Default resize of the degradation: the MATLAB generation the SRCNN paper's figures come from.
 DEFAULT_BACKEND = "matlab-legacy"
@@ -29,19 +43,21 @@ def _json_number(value: float | None) -> float | str | None:
     return "inf" if value > 0 else "-inf"
 
 
-def run_eval(args: argparse.Namespace) -> Evaluation:
-    """The evaluation the parsed arguments describe (the library call behind the command)."""
-    model = load_weights(args.weights)
-    space = args.space or ("rgb" if model is not None and model.config.channels == 3 else "y")
+def run_eval(args: argparse.Namespace) -> tuple[Evaluation, tuple[str, ...]]:
+    """The evaluation the parsed arguments describe (the library call behind the command), and the
+    warnings and assumptions to print beside it."""
+    resolved = resolve_model(ModelSource(args.model, input=args.input, padding=args.padding))
+    srcnn = resolved.srcnn
+    space = args.space or ("rgb" if srcnn is not None and srcnn.config.channels == 3 else "y")
     spec = args.backend if args.up_backend is None else f"{args.backend}{SPEC_SEPARATOR}{args.up_backend}"
     degradation = Degradation.parse(spec, scale=args.scale, space=space, compute=args.compute)
     protocol = get_protocol(args.protocol)
     dataset = load_dataset(args.data, data_root=args.data_root)
     device = resolve_device(args.device)
-    name = BICUBIC if model is None else f"{args.weights} (SRCNN {model.config.name}, {model.config.padding})"
-    return evaluate(
-        model, dataset, degradation, protocol, model_name=name, device=device, precision=args.precision, tile=args.tile
-    )
+    warning = resolved.scale_warning(degradation.scale)
+    ev = evaluate(resolved.module, dataset, Preparation(degradation, model_input=args.input), protocol,
+                  model_name=resolved.describe(), device=device, precision=args.precision, tile=args.tile)
+    return ev, (*resolved.notes, *((warning,) if warning else ()))
 
 
 def _text(ev: Evaluation) -> str:
@@ -70,7 +86,9 @@ def _json(ev: Evaluation) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    ev = run_eval(args)
+    ev, notes = run_eval(args)
+    for note in notes:
+        print(note, file=sys.stderr)
     print(json.dumps(_json(ev), indent=2) if args.json else _text(ev))
     return 0
 
@@ -78,10 +96,20 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
-        help="PSNR/SSIM of SRCNN weights or the bicubic baseline on a data set, under a metric protocol",
+        help="PSNR/SSIM of any model (or the bicubic baseline) on a data set, under a metric protocol",
         description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog=f"Model contract (TorchScript and factory models): {MODULE_CONTRACT}. SRCNNs (authors' .mat, sr-audit "
+               "checkpoints, state_dicts) take the upsampled image and run tiled.",
     )
-    p.add_argument("--weights", required=True, help=f"'{BICUBIC}' (identity on the degraded input), an authors' .mat, or an sr-audit .pt checkpoint")
+    p.add_argument("--model", "--weights", dest="model", required=True, metavar="MODEL",
+                   help=f"'{BICUBIC}' (identity on the degraded input), an authors' .mat, an sr-audit checkpoint, a "
+                        "state_dict of an SRCNN (conv1/conv2/conv3), a TorchScript file, or package.module:factory / "
+                        "file.py:factory (a callable returning an nn.Module); --weights is an alias")
+    p.add_argument("--input", choices=list(MODEL_INPUTS), default="upsampled",
+                   help="what the model takes: upsampled (the LR image enlarged by the up spec, SRCNN; default) or lr "
+                        "(the LR image; the model enlarges it by --scale)")
+    p.add_argument("--padding", choices=list(PADDINGS), default=None,
+                   help=f"padding of a state_dict SRCNN (not recorded in the file; default: assume {ASSUMED_PADDING})")
     p.add_argument(
         "--data",
         default=None,
@@ -97,7 +125,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "generation of the SRCNN paper); see `sr-audit backends`",
     )
     p.add_argument("--up-backend", default=None, help="a different spec for the up resize (default: the same as --backend)")
-    p.add_argument("--space", choices=list(SPACES), default=None, help="network space (default: y, rgb for an RGB model)")
+    p.add_argument("--space", choices=list(SPACES), default=None,
+                   help="network space, C = 1 (y) or 3 (rgb) channels given to the model (default: y, rgb for an RGB SRCNN)")
     p.add_argument("--compute", choices=list(COMPUTES), default="float", help="float: the authors' double path; uint8: each resize in 8 bits")
     p.add_argument("--protocol", default="matlab", help=f"metric protocol preset: {', '.join(PROTOCOLS)} (default matlab)")
     p.add_argument("--precision", choices=list(PRECISIONS), default="float32", help="inference precision (default float32)")
