@@ -11,10 +11,17 @@ import pytest
 
 from sr_audit import backends
 from sr_audit.audit.identify import (
+    CROP_BY_RATIO,
     Equivalence,
     MatchCriterion,
     Method,
     Search,
+    _applicable,
+    _Computation,
+    _crop_raw,
+    _finish,
+    _Pair,
+    candidate_specs,
     down_up_geometries,
     fitting_scales,
     geometries,
@@ -226,14 +233,37 @@ def test_pruning_changes_nothing(tmp_path: Path) -> None:
     the equal set and every pair's best exact fraction are the same (LR larger than the screen)."""
     import skimage.data
 
-    images = {"coffee": np.ascontiguousarray(skimage.data.coffee()[0:240, 0:300])}  # LR 80x100 > 64
-    hr_dir, lr_dir = _write_set(tmp_path, lambda hr: _low(hr, "tf:bicubic+aa", "uint8"), images)
+    images = {"coffee": np.ascontiguousarray(skimage.data.coffee()[0:241, 0:301])}  # LR 80x100 > 64
+    hr_dir, lr_dir = _write_set(tmp_path, lambda hr: _low(hr, "matlab", "uint8"), images)
     pruned = identify(hr_dir, lr_dir, progress=False)
     full = identify(hr_dir, lr_dir, search=Search(prune=False), progress=False)
     assert pruned.best["pruned"].iloc[0] > 0 and full.best["pruned"].iloc[0] == 0
     assert pruned.verdict.method == full.verdict.method and pruned.verdict.equal == full.verdict.equal
     assert pruned.best["exact"].tolist() == full.best["exact"].tolist()
     assert not pruned.best["exhaustive"].any()
+
+
+@pytest.mark.parametrize("geometry", ["full", "resize-to-fit", "modcrop"])
+def test_crops_map_as_the_whole_image(geometry: str) -> None:
+    """What the crop screen relies on: for every installed spec of CROP_BY_RATIO (and every spec at
+    modcrop), the crop's output equals the whole image's on the compared region, on both paths."""
+    import skimage.data
+
+    hr = np.ascontiguousarray(skimage.data.astronaut()[:241, :301])
+    lr = np.zeros((80, 100, 3), np.uint8)
+    specs = [s for s in candidate_specs() if geometry == "modcrop" or s.split(":")[0] in CROP_BY_RATIO]
+    assert specs
+    for spec in specs:
+        for method in (Method(spec, "uint8", "library", "as-is"), Method(spec, "float", "half-up", "as-is")):
+            comp = _Computation(method, geometry, 3)
+            if not _applicable(comp, hr, lr):
+                continue
+            pair = _Pair("p", hr, lr, [comp])
+            crop = _crop_raw(pair, comp, Search())
+            assert crop is not None
+            raw, (h, w) = crop
+            assert h >= 40 and w >= 40
+            assert np.array_equal(_finish(raw, method)[:h, :w], pair.output(comp)[:h, :w]), (spec, method.compute)
 
 
 def test_down_then_up_inputs(tmp_path: Path) -> None:

@@ -66,15 +66,18 @@ output can lose: the 1 % plus the best's share of .5 ties), so it can be neither
 equal to it, and, on a pair nothing matches, below the
 :attr:`Search.nearest`-th best distinct output. Every method scored on the whole image after a
 crop screen is checked against its crop output; one disagreement (a backend whose output is not
-local) makes the pair be re-scored without pruning, and the report says so. Geometries whose
-mapping a crop cannot reproduce (``full``, ``resize-to-fit``) are always scored on the whole image.
+local) makes the pair be re-scored without pruning, and the report says so. ``full`` and
+``resize-to-fit`` map by a ratio that is not ``1/s``; a crop reproduces it only for the backends of
+:data:`CROP_BY_RATIO`, given the whole image's ratio as its scale. Every other computation is scored
+on the whole image, ``Search.workers`` families at a time.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -126,6 +129,12 @@ GEOMETRIES: dict[str, str] = {
 
 #: Geometries whose top-left crop computes what the whole image computes there (module docstring).
 CROPPABLE: frozenset[str] = frozenset({"modcrop", "either"})
+
+#: Backends whose resize by size maps with the double out/in, exactly as a resize given that scale
+#: does (the MATLAB ports: ``scale = out / in``), so for ``full`` and ``resize-to-fit`` a crop
+#: resized by the whole image's ratio maps as the whole image does away from the cut (pinned by
+#: ``tests/test_identify.py``). OpenCV is not one: its float path at a ratio other than 1/s differs.
+CROP_BY_RATIO: frozenset[str] = frozenset({"matlab", "matlab-legacy"})
 
 #: Down specs of the down-then-up search (resolved to canonical specs; uninstalled ones skipped).
 DOWN_UP_DOWN: tuple[str, ...] = (
@@ -237,17 +246,21 @@ class Search:
         LR rows/columns at the cut edges of the crop left out of the comparison.
     nearest : int
         Distinct candidates kept exact on a pair nothing matches, and shown when nothing matches.
+    workers : int
+        Threads that resize the whole-image computations of a pair at once (the libraries release
+        the GIL in their resampling loops); the results do not depend on it.
     """
 
     prune: bool = True
     screen_side: int = 64
     margin: int = 8
     nearest: int = 5
+    workers: int = 2
 
     def __post_init__(self) -> None:
         if not isinstance(self.prune, bool):
             raise SpecError(f"Search.prune must be True or False, got {self.prune!r}")
-        for name in ("screen_side", "nearest"):
+        for name in ("screen_side", "nearest", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SpecError(f"Search.{name} must be a positive integer, got {value!r}")
@@ -426,7 +439,7 @@ class Identification:
             "equal": {"max_abs_diff": self.equivalence.max_abs_diff, "max_fraction": self.equivalence.max_fraction,
                       "tie_window": self.equivalence.tie_window},
             "search": {"prune": self.search.prune, "screen_side": self.search.screen_side,
-                       "margin": self.search.margin, "nearest": self.search.nearest},
+                       "margin": self.search.margin, "nearest": self.search.nearest, "workers": self.search.workers},
             "methods_per_pair": self.n_methods,
             "verdict": {
                 "match": v.match,
@@ -754,31 +767,98 @@ def _applicable(comp: _Computation, hr: np.ndarray, lr: np.ndarray) -> bool:
     return applies(m.channel, hr, lr) and all(dtype in conventions_of(s).dtypes for s in specs)
 
 
-def _crop_bounds(pair: _Pair, comps: list[_Computation], search: Search) -> tuple[dict[_Computation, float], dict[_Computation, np.ndarray], tuple[int, int]]:
-    """Upper bounds of the whole-image exact fraction from a top-left crop (module docstring)."""
-    bounds: dict[_Computation, float] = {}
-    crops: dict[_Computation, np.ndarray] = {}
-    region = (0, 0)
-    raw: dict[tuple[Any, ...], np.ndarray] = {}
-    n = pair.size[0] * pair.size[1]
-    for c in comps:
+def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """``c``'s unrounded output on a top-left HR crop and the LR region where it equals the whole
+    image's (module docstring), or None when ``c`` has no such crop or the crop is the whole image."""
+    m = c.method
+    hr_size = (int(pair.hr.shape[0]), int(pair.hr.shape[1]))
+    if c.geometry in CROPPABLE:
         s = int(c.scale)  # type: ignore[arg-type]
-        step = s if c.method.up is not None else 1  # output pixels per LR-scale block
+        step = s if m.up is not None else 1  # output pixels per LR-scale block
         blocks = [min(side // step, search.screen_side) for side in pair.size]
         out_size = (blocks[0] * step, blocks[1] * step)
         if out_size == pair.size:
-            continue
-        region = tuple(o - (search.margin * step if o < side else 0) for o, side in zip(out_size, pair.size))  # type: ignore[assignment]
+            return None
+        x = _plane(pair.hr[: blocks[0] * s, : blocks[1] * s], m.channel, m.compute)
+        region = tuple(o - (search.margin * step if o < side else 0) for o, side in zip(out_size, pair.size))
+        return _family_output(x, m, "either", out_size, c.scale), region  # type: ignore[return-value]
+    if m.up is not None or c.geometry not in ("full", "resize-to-fit") or m.spec.split(":")[0] not in CROP_BY_RATIO:
+        return None
+    if c.geometry == "full":
+        by_scale = c.scale is not None and output_size(hr_size, (1.0 / c.scale, 1.0 / c.scale), conventions_of(m.spec).size_rule) == pair.size
+        ratio = (1.0 / c.scale, 1.0 / c.scale) if by_scale else (pair.size[0] / hr_size[0], pair.size[1] / hr_size[1])  # type: ignore[operator]
+        per_lr = (1.0, 1.0)
+    else:
+        s = int(c.scale)  # type: ignore[arg-type]
+        fit = (hr_size[0] // s * s, hr_size[1] // s * s)
+        ratio = (fit[0] / hr_size[0], fit[1] / hr_size[1])
+        per_lr = (float(s), float(s))
+    rows = [min(side, search.screen_side) for side in pair.size]
+    cut = [min(n, math.ceil(r * k / q) + 1) for r, k, q, n in zip(rows, per_lr, ratio, hr_size)]
+    if cut == list(hr_size):
+        return None
+    x = _plane(pair.hr[: cut[0], : cut[1]], m.channel, m.compute)
+    if c.geometry == "full":
+        raw = resize(x, m.spec, scale=ratio)
+    else:
+        mid = modcrop(resize(x, m.spec, scale=ratio), s)
+        raw = resize(mid, m.spec, size=(mid.shape[0] // s, mid.shape[1] // s))
+    region = tuple(
+        min(o, side) - (search.margin if n < full else 0)
+        for o, side, n, full in zip(raw.shape[:2], pair.size, cut, hr_size)
+    )
+    return raw, region  # type: ignore[return-value]
+
+
+def _crop_bounds(
+    pair: _Pair, comps: list[_Computation], search: Search
+) -> tuple[dict[_Computation, float], dict[_Computation, tuple[np.ndarray, tuple[int, int]]]]:
+    """Upper bounds of the whole-image exact fraction from top-left crops (module docstring), and
+    each crop's rounded output on its compared region."""
+    bounds: dict[_Computation, float] = {}
+    crops: dict[_Computation, tuple[np.ndarray, tuple[int, int]]] = {}
+    raw: dict[tuple[Any, ...], tuple[np.ndarray, tuple[int, int]] | None] = {}
+    n = pair.size[0] * pair.size[1]
+    for c in comps:
         key = (_family(c.method), c.geometry, c.scale)
         if key not in raw:  # the computations come grouped by family
-            x = _plane(pair.hr[: blocks[0] * s, : blocks[1] * s], c.method.channel, c.method.compute)
-            raw = {key: _family_output(x, c.method, "either", out_size, c.scale)}
-        out = _finish(raw[key], c.method)[: region[0], : region[1]]
-        same = out == pair.lr[: region[0], : region[1]]
-        mismatches = same.size // (1 if same.ndim == 2 else same.shape[2]) - int(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2)))
+            raw = {key: _crop_raw(pair, c, search)}
+        if raw[key] is None:
+            continue
+        values, (h, w) = raw[key]  # type: ignore[misc]
+        if h < 1 or w < 1:
+            continue
+        out = _finish(values, c.method)[:h, :w]
+        same = out == pair.lr[:h, :w]
+        mismatches = h * w - int(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2)))
         bounds[c] = 1.0 - mismatches / n
-        crops[c] = out
-    return bounds, crops, region
+        crops[c] = (out, (h, w))
+    return bounds, crops
+
+
+def _whole_image(
+    pair: _Pair, comps: list[_Computation], equivalence: Equivalence, workers: int
+) -> Iterator[tuple[_Computation, np.ndarray, float, float, float, float]]:
+    """(computation, output, exact, MSE, PSNR, slack) of each computation on the whole image, one
+    resize per family, ``workers`` families at a time; in the order of ``comps``."""
+    groups: dict[tuple[Any, ...], list[_Computation]] = {}
+    for c in comps:
+        groups.setdefault((_family(c.method), c.geometry, c.scale), []).append(c)
+
+    def run(group: list[_Computation]) -> list[tuple[_Computation, np.ndarray, float, float, float, float]]:
+        first = group[0]
+        raw = _family_output(_plane(pair.hr, first.method.channel, first.method.compute), first.method,
+                             first.geometry, pair.size, first.scale)
+        ties = None if first.method.compute == "uint8" else equivalence.tie_mask(raw * 255.0)
+        return [(c, out, *pair.score(out), equivalence.slack(ties)) for c in group for out in [_finish(raw, c.method)]]
+
+    if workers == 1 or len(groups) < 2:
+        for group in groups.values():
+            yield from run(group)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done in pool.map(run, groups.values()):
+            yield from done
 
 
 @dataclass
@@ -801,25 +881,27 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
 
     best = [-1.0, equivalence.max_fraction]  # best exact fraction so far, and the slack of its equal set
 
-    def score(c: _Computation) -> np.ndarray:
-        out = pair.output(c)
-        exact, mse, p = pair.score(out)
+    def record(c: _Computation, out: np.ndarray, exact: float, mse: float, p: float, slack: float) -> None:
         rows[c].update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
-        if exact >= best[0]:  # on a tie of exact fractions, the larger slack (either may rank first)
-            slack = equivalence.slack(pair.ties(c, equivalence))
+        if exact >= best[0]:
             best[:] = [exact, slack if exact > best[0] else max(slack, best[1])]
         if exact > best[0] - best[1] - 1e-12:
             kept[c] = out
+
+    def score(c: _Computation) -> np.ndarray:
+        out = pair.output(c)
+        exact, mse, p = pair.score(out)
+        # on a tie of exact fractions, the larger slack (either may rank first)
+        slack = equivalence.slack(pair.ties(c, equivalence)) if exact >= best[0] else 0.0
+        record(c, out, exact, mse, p, slack)
         return out
 
-    crop_comps = [c for c in pair.comps if search.prune and c.geometry in CROPPABLE]
-    bounds, crops, region = _crop_bounds(pair, crop_comps, search) if crop_comps else ({}, {}, (0, 0))
+    bounds, crops = _crop_bounds(pair, pair.comps, search) if search.prune else ({}, {})
     for c in pair.comps:
         rows[c] = row(c, bounds.get(c, math.nan))
     screened = sorted(bounds, key=lambda c: -bounds[c])
-    for c in pair.comps:  # everything a crop cannot screen
-        if c not in bounds:
-            score(c)
+    for scored in _whole_image(pair, [c for c in pair.comps if c not in bounds], equivalence, search.workers):
+        record(*scored)  # everything a crop cannot screen
     faithful = True
     for c in screened:
         floor = best[0] - best[1]
@@ -829,13 +911,13 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
         if bounds[c] < floor:
             break
         out = score(c)
-        if not np.array_equal(out[: region[0], : region[1]], crops[c]):
+        crop, (h, w) = crops[c]
+        if not np.array_equal(out[:h, :w], crop):
             faithful = False
             break
     if not faithful:  # a backend whose crop is not its whole image there: no pruning on this pair
-        for c in pair.comps:
-            if not rows[c]["scored"]:
-                score(c)
+        for scored in _whole_image(pair, [c for c in pair.comps if not rows[c]["scored"]], equivalence, search.workers):
+            record(*scored)
     kept = {c: o for c, o in kept.items() if rows[c]["exact"] > best[0] - best[1] - 1e-12}
     return _PairResult(rows, kept, exhaustive=not faithful)
 
@@ -1210,6 +1292,7 @@ __all__ = [
     "CHANNELS",
     "COMPUTES",
     "CROPPABLE",
+    "CROP_BY_RATIO",
     "DOWN_UP_COMPUTES",
     "DOWN_UP_DOWN",
     "DOWN_UP_SCALES",
