@@ -14,7 +14,9 @@ degradation, scale, training data and whether sr-audit ships it) and the figures
 reports (:class:`~sr_audit.published.ReportedFigure`). ``paper`` is the authors' release;
 ``pytorch-pil``, ``tf-crops`` and ``div2k-small`` are the pipelines of sr-audit issue 5, whose
 descriptions say which details the issue gives and which are assumed (the usual choice of that kind
-of code: batch sizes, epochs, tf-crops' training set, div2k-small's resizes and optimizer). The
+of code: batch sizes, epochs, tf-crops' training set, div2k-small's resizes and optimizer);
+``pytorch-adam`` is the popular PyTorch reimplementation's training as issue 12 describes it, the
+reference that ``benchmarks/train_quality.py`` races ``fast`` against. The
 repositories behind the quoted reimplementation figures were not identified, so their metric
 protocol (shave, rounding) is unknown.
 
@@ -59,6 +61,7 @@ from typing import Any
 from sr_audit.augment import AUGMENTATIONS
 from sr_audit.crops import RandomCrops
 from sr_audit.errors import SpecError
+from sr_audit.init import SKIPS, SOLVES
 from sr_audit.model import PADDINGS, SRCNNConfig
 from sr_audit.patches import PatchSettings
 from sr_audit.published import Pipeline, ReportedFigure, TrainingData
@@ -217,6 +220,15 @@ class Recipe:
     augment : str
         Key of :data:`sr_audit.augment.AUGMENTATIONS`: ``none`` (paper) or ``dihedral`` (every
         window in its 8 orientations; an epoch covers all of them).
+    skip : str
+        Key of :data:`sr_audit.init.SKIPS`: ``none`` (paper), ``identity`` (the network starts as
+        the identity on its input: residual learning inside a plain SRCNN) or ``identity-frozen``
+        (that path kept fixed while the other maps learn the residual). Needs ``n1`` and ``n2``
+        above ``channels``.
+    solve_last : str
+        Key of :data:`sr_audit.init.SOLVES`: when conv3 is set to the least-squares fit of the
+        targets from conv2's features (:func:`sr_audit.init.solve_last_layer`; its time counts as
+        training time). Needs ``valid`` padding and grid windows.
 
     Notes
     -----
@@ -251,6 +263,8 @@ class Recipe:
     reported: tuple[ReportedFigure, ...] = ()
     centre: bool = False
     augment: str = "none"
+    skip: str = "none"
+    solve_last: str = "never"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -287,6 +301,18 @@ class Recipe:
         if not isinstance(self.centre, bool):
             raise SpecError(f"recipe centre must be true or false, got {self.centre!r}")
         _choice(self.augment, AUGMENTATIONS, "augment")
+        _choice(self.skip, SKIPS, "skip")
+        _choice(self.solve_last, SOLVES, "solve_last")
+        if self.solve_last != "never" and (self.padding != "valid" or not isinstance(self.patch, PatchSettings)):
+            raise SpecError(
+                f"recipe solve_last {self.solve_last!r} fits conv3 on grid windows with valid padding; "
+                f"got padding {self.padding!r} and {type(self.patch).__name__}"
+            )
+        if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
+            raise SpecError(
+                f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
+                f"so n1 and n2 must exceed {self.channels}, got {self.n1} and {self.n2}"
+            )
         if self.centre and "same-zero" in (self.padding, self.eval_padding):
             raise SpecError(
                 "recipe centre needs valid or same-replicate padding (a mean folded into the biases is exact only "
@@ -395,7 +421,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none"}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "solve_last": "never"}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:
@@ -566,6 +592,24 @@ RECIPES: dict[str, Recipe] = {
                 ),
             ),
             reported=(ReportedFigure("DIV2K_valid_HR", 2, "rgb", 26.44, DIV2K_SMALL_SOURCE, bicubic_psnr=23.23),),
+        ),
+        Recipe(
+            name="pytorch-adam",
+            description="the training of the most popular PyTorch SRCNN reimplementation, as sr-audit issue 12 "
+            "sums it up: Y, 9-5-5 with zero padding (whole 33x33 windows as targets), Pillow bicubic down and up "
+            "on 8-bit images, x3, Adam 1e-4 on MSE, batches of 16. Assumed where the issue is silent: the "
+            "paper's 33/14 windows on T91, one tenth of the rate on the last layer, torch's default init, no "
+            "schedule, 400 epochs; no figure quoted. benchmarks/train_quality.py races it against fast",
+            model="9-5-5",
+            padding="same-zero",
+            eval_padding="same-zero",
+            batch_size=16,
+            optimizer="adam",
+            lr=(1e-4, 1e-4, 1e-5),
+            loss="mse",
+            init="torch-default",
+            budget=Budget("epochs", 400),
+            pipeline=Pipeline("pil", "pil", 3, "uint8", T91),
         ),
     )
 }

@@ -83,6 +83,7 @@ from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluate import environment, evaluate
 from sr_audit.image_io import write_bytes_atomic
+from sr_audit.init import SOLVE_ROWS, IdentityPath, solve_last_layer
 from sr_audit.model import SRCNN, fold_input_mean
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
 from sr_audit.patches import PatchSet, cache_record, prepare_patches
@@ -161,7 +162,8 @@ class TrainResult(NamedTuple):
 
 def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None:
     """Draw ``model``'s parameters as the recipe's ``init`` says (:data:`sr_audit.recipes.INITS`), from
-    ``generator``, layer by layer, weights before biases (in float64, then cast)."""
+    ``generator``, layer by layer, weights before biases (in float64, then cast); then write the
+    identity path of a recipe's ``skip`` over them (:mod:`sr_audit.init`)."""
     convs = (model.conv1, model.conv2, model.conv3)
 
     def uniform(shape: torch.Size, bound: float) -> torch.Tensor:
@@ -182,6 +184,8 @@ def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None
             else:  # "torch-default"
                 conv.weight.copy_(uniform(conv.weight.shape, 1.0 / math.sqrt(fan_in)))
                 conv.bias.copy_(uniform(conv.bias.shape, 1.0 / math.sqrt(fan_in)))
+    if recipe.skip != "none":
+        IdentityPath.of(model).install(model)
 
 
 def make_optimizer(model: SRCNN, recipe: Recipe) -> torch.optim.Optimizer:
@@ -412,7 +416,16 @@ def train_patches(
     init_model(model, recipe, generator)
     model = model.to(dev, memory_format=torch.channels_last)
     optimizer = make_optimizer(model, recipe)
+    frozen = IdentityPath.of(model) if recipe.skip == "identity-frozen" else None
+    fixed = None if frozen is None else {k: v.to(dev, torch.float32) for k, v in frozen.weights().items()}
     run = _Run(model, optimizer, generator, n)
+
+    def solve(at: str) -> None:
+        """Refit conv3 by least squares when the recipe says so ``at`` this point (``start``, ``end``)."""
+        if recipe.solve_last in (at, "both"):
+            drawn = torch.Generator().manual_seed(seed * 1_000_003 + run.step)  # the same when resumed
+            solve_last_layer(model, data.inputs, data.targets, drawn, rows=SOLVE_ROWS, mean=shift, frozen=frozen)
+
     if resume:
         if state_path is None:
             raise SpecError("resume needs a checkpoint folder")
@@ -425,6 +438,10 @@ def train_patches(
         run.restore(state, dev)
     elif state_path is not None and state_path.exists():
         raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
+    else:
+        clock = time.perf_counter()
+        solve("start")
+        run.train_seconds += time.perf_counter() - clock
 
     loss_fn = loss_function(recipe)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
@@ -501,11 +518,18 @@ def train_patches(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if frozen is not None:
+                frozen.restore(model, fixed)
             window.append(loss.detach())
             run.step += 1
             now = time.perf_counter()
             run.train_seconds += now - clock
             clock = now
+            if finished() and recipe.solve_last in ("end", "both"):
+                solve("end")  # timed as part of the last step
+                now = time.perf_counter()
+                run.train_seconds += now - clock
+                clock = now
             due = finished() or (every_steps is not None and run.step - last_checkpoint[0] >= every_steps) or (
                 every_seconds is not None and run.train_seconds - last_checkpoint[1] >= every_seconds
             )
