@@ -31,6 +31,10 @@ def report(store: Store, tmp_path_factory: pytest.TempPathFactory) -> ReportFile
     return write_report(store, tmp_path_factory.mktemp("out"))
 
 
+#: Row label of the synthetic store's authors' weights: named by their file.
+AUTHORS = f"{OFFICIAL} srcnn_x3.mat"
+
+
 def _mean(kind: str, train: str | None, eval_spec: str) -> float:
     return float(np.mean([synthetic_psnr_y(kind, train, eval_spec, im) for im in IMAGES]))
 
@@ -41,13 +45,13 @@ def test_matrices_follow_the_stated_definitions(store: Store) -> None:
     m = data.matrix(data.groups[0], "psnr_y")
     # Matched cells on the top-left diagonal, the untrained eval spec last, official row last.
     assert list(m.absolute.columns) == sorted(TRAIN_SPECS) + ["torch:bicubic-aa"]
-    assert list(m.absolute.index) == sorted(TRAIN_SPECS) + [OFFICIAL]
+    assert list(m.absolute.index) == sorted(TRAIN_SPECS) + [AUTHORS]
     assert set(m.absolute.columns) == set(EVAL_SPECS) and m.n_trained_rows == 3
     t, e = "cv2:bicubic-aa", "pil:bicubic+aa"
     assert m.absolute.loc[t, e] == pytest.approx(_mean("trained", t, e))
     assert m.vs_matched.loc[t, e] == pytest.approx(_mean("trained", t, e) - _mean("trained", e, e))
     assert m.vs_bicubic.loc[t, e] == pytest.approx(_mean("trained", t, e) - _mean("bicubic", None, e))
-    assert m.vs_matched.loc[OFFICIAL, e] == pytest.approx(_mean("official", None, e) - _mean("trained", e, e))
+    assert m.vs_matched.loc[AUTHORS, e] == pytest.approx(_mean("official", None, e) - _mean("trained", e, e))
     assert all(m.vs_matched.loc[s, s] == 0 for s in TRAIN_SPECS)
     assert m.vs_matched["torch:bicubic-aa"].isna().all(), "no model was trained on torch: no reference"
     assert m.vs_bicubic["torch:bicubic-aa"].notna().all()
@@ -150,7 +154,7 @@ def test_several_seeds_get_a_mean_and_std_group(store: Store, tmp_path: Path) ->
     v0 = _mean("trained", t, e) - _mean("trained", e, e)
     assert m.vs_matched.loc[t, e] == pytest.approx(v0 + 0.1)
     assert m.spread["vs_matched"].loc[t, e] == pytest.approx(0.2 / math.sqrt(2))
-    assert m.spread["absolute"].loc[OFFICIAL, e] == 0.0 and m.vs_matched.loc[e, e] == 0.0
+    assert m.spread["absolute"].loc[AUTHORS, e] == 0.0 and m.vs_matched.loc[e, e] == 0.0
     assert m.text("vs_matched").rows[0][1:3] == ("ref", fmt("psnr_y", m.vs_matched.iloc[0, 1], signed=True) + " ±0.14")
     with Image.open(io.BytesIO(heatmaps_png(m, data.groups[0].label))) as im:
         im.save(tmp_path / "seeds.png")
@@ -163,8 +167,8 @@ def test_official_weights_alone_get_a_group(tmp_path: Path) -> None:
     data = build(records, store.model_records())
     assert len(data.groups) == 1 and data.groups[0].seed is None
     m = data.matrix(data.groups[0], "psnr_y")
-    assert list(m.absolute.index) == [OFFICIAL] and m.vs_matched.isna().all().all()
-    assert not math.isnan(m.vs_bicubic.loc[OFFICIAL, "pil:bicubic+aa"])
+    assert list(m.absolute.index) == [AUTHORS] and m.vs_matched.isna().all().all()
+    assert not math.isnan(m.vs_bicubic.loc[AUTHORS, "pil:bicubic+aa"])
     assert data.gains() == []
 
 
@@ -175,3 +179,62 @@ def test_report_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert err.count("\n") == 1 and "no finished cells" in err
     with pytest.raises(DataError, match="no results store"):
         write_report(Store(tmp_path / "missing"))
+
+
+def _with_budget(records, budget: dict, key_digit: str):
+    """The trained records as if their models had been trained with another budget."""
+    from sr_audit.report.tables import budget_text  # noqa: F401  (the function under test reads this field)
+
+    out = []
+    for r in records:
+        if r.kind == "trained":
+            r = replace(r, recipe={**r.recipe, "name": "fast", "budget": budget}, model_key=key_digit * 64,
+                        images=tuple(replace(im, psnr_y=im.psnr_y - 14.0) for im in r.images))
+        out.append(r)
+    return out
+
+
+def test_rows_name_models_by_budget_and_weights_file(store: Store) -> None:
+    """Two budgets of one recipe are two groups whose titles say the budget; the authors' weights
+    are named by their file; a short budget and a model below its own bicubic input are said where
+    the numbers are."""
+    records = store.cell_records()
+    short = _with_budget(records, {"unit": "steps", "value": 20}, "2")
+    full = [r for r in _with_budget(records, {"unit": "epochs", "value": 8}, "3") if r.kind == "trained"]
+    full = [replace(r, images=tuple(replace(im, psnr_y=im.psnr_y + 14.0) for im in r.images)) for r in full]
+    data = build([*short, *full], store.model_records())
+    labels = sorted({g.recipe for g in data.groups})
+    assert labels == ["fast, 20 steps", "fast, 8 epochs"], labels
+    assert all(any(label in g.label for g in data.groups) for label in labels)
+    notes = data.training_notes()
+    assert any("recipe fast, 20 steps: budget 20 steps, not the recipe's own 8 epochs" in n for n in notes), notes
+    under = [n for n in notes if n.startswith("under-trained")]
+    assert len(under) == 3 and all("fast, 20 steps" in n and "below its own bicubic input" in n for n in under)
+    short_group = next(g for g in data.groups if g.recipe == "fast, 20 steps")
+    long_group = next(g for g in data.groups if g.recipe == "fast, 8 epochs")
+    assert len(data.training_notes(short_group)) == 4 and data.training_notes(long_group) == []
+    assert AUTHORS in data.matrix(short_group, "psnr_y").absolute.index
+
+
+def test_recipes_that_read_alike_are_told_apart_by_their_fields() -> None:
+    from sr_audit.report.tables import recipe_labels
+
+    a = {"name": "fast", "budget": {"unit": "epochs", "value": 8}, "lr": [1e-3, 1e-3, 1e-4]}
+    b = {**a, "lr": [2e-3, 2e-3, 2e-4]}
+    c = {"name": "quick", "budget": {"unit": "steps", "value": 300}}
+    labels = sorted(recipe_labels([a, b, c]).values())
+    assert labels == ["fast, 8 epochs, lr 0.001, 0.001, 0.0001", "fast, 8 epochs, lr 0.002, 0.002, 0.0002", "quick, 300 steps"]
+
+
+def test_report_says_read_first_where_budgets_are_short(tmp_path: Path) -> None:
+    from test_store import write_synthetic_store as write
+
+    short = write(tmp_path / "short", recipe={"name": "fast", "budget": {"unit": "steps", "value": 20}}, trained_offset=-14.0)
+    files = write_report(short, tmp_path / "out")
+    md = files.markdown.read_text()
+    assert "## Read first: training budgets" in md and "under-trained" in md and "fast, 20 steps" in md
+    assert md.index("Read first") < md.index("## How to read it")
+    html = files.html.read_text()
+    assert 'id="read-first"' in html and html.count('class="warn"') >= 4
+    plain = write_report(write(tmp_path / "plain"), tmp_path / "out2").markdown.read_text()
+    assert "Read first" not in plain and "under-trained" not in plain

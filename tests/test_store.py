@@ -116,10 +116,12 @@ def synthetic_psnr_y(kind: str, train: str | None, eval_spec: str, image: str) -
     return round(base + _GAIN[image] - penalty + jitter, 4)
 
 
-def write_synthetic_store(root: Path) -> Store:
+def write_synthetic_store(root: Path, recipe: dict | None = None, trained_offset: float = 0.0) -> Store:
     """A store with 3 trained models x 4 eval specs, scale 3, two images, bicubic baselines for the
     4 eval specs, one official-weights model evaluated on the 4 eval specs, and crops of image
-    ``baby`` for every trained and official cell."""
+    ``baby`` for every trained and official cell. ``recipe`` replaces :data:`RECIPE` and
+    ``trained_offset`` is added to every trained cell's PSNR-Y."""
+    recipe = RECIPE if recipe is None else recipe
     store = Store(root, create=True)
     env = Environment(versions=VERSIONS, device="cpu", sr_audit="0.1.0", date=DATE)
     data = {im: f"sha256-of-{im}" for im in IMAGES}
@@ -128,7 +130,8 @@ def write_synthetic_store(root: Path) -> Store:
         return CellRecord(
             kind=kind, eval_spec=eval_spec, eval_set="Set5", scale=SCALE, protocol=PROTOCOL,
             conventions=_conventions(eval_spec), environment=env, data=data,
-            images=tuple(_metrics(im, synthetic_psnr_y(kind, model.train_spec if model else None, eval_spec, im)) for im in IMAGES),
+            images=tuple(_metrics(im, synthetic_psnr_y(kind, model.train_spec if model else None, eval_spec, im)
+                                  + (trained_offset if kind == "trained" else 0.0)) for im in IMAGES),
             model_key=model.key if model else None, train_spec=model.train_spec if model else None,
             model=model.model if model else "bicubic", model_config=model.model_config if model else {},
             seed=model.seed if model else None, recipe=model.recipe if model else None,
@@ -138,7 +141,7 @@ def write_synthetic_store(root: Path) -> Store:
         store.put_cell(cell("bicubic", eval_spec, None))
     for train in TRAIN_SPECS:
         model = ModelRecord(kind="trained", train_spec=train, scale=SCALE, model="9-1-5", model_config=SRCNN_915,
-                            seed=0, recipe=RECIPE, data={"T91": "sha256-of-T91"}, environment=env,
+                            seed=0, recipe=recipe, data={"T91": "sha256-of-T91"}, environment=env,
                             wall_time_s=812.5, final_loss=0.00231)
         store.put_model(model, checkpoint=b"synthetic checkpoint")
         for eval_spec in EVAL_SPECS:
@@ -448,3 +451,14 @@ def test_results_command_means_and_errors(synthetic: Store, tmp_path: Path, caps
     assert main_from_args(["results", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no results store" in err
+
+
+def test_results_name_each_model_by_recipe_budget_and_weights_file(synthetic: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_from_args(["results", str(synthetic.root), "--means", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    columns = list(rows[0])
+    assert columns.index("seed") + 1 == columns.index("recipe") and columns[columns.index("recipe"):][:3] == ["recipe", "budget", "weights"]
+    official = [r for r in rows if r["kind"] == "official"]
+    assert official and all(r["weights"] == "srcnn_x3.mat" and r["recipe"] is None for r in official)
+    trained = [r for r in rows if r["kind"] == "trained"]
+    assert trained and all(r["recipe"] == "paper-91" and r["weights"] is None for r in trained)

@@ -4,13 +4,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sr_audit.report.tables import frame_table
+from sr_audit.report.tables import frame_table, model_columns
 from sr_audit.store import Store
 
 
 def _run(args: argparse.Namespace) -> int:
     store = Store(args.store)
     frame = store.means() if args.means else store.cells()
+    labels = model_columns(store.cell_records(), store.model_records())
+    frame = frame.drop(columns="recipe").join(labels, on="key")
+    order = [c for c in frame.columns if c not in labels.columns]
+    at = order.index("seed") + 1
+    frame = frame[order[:at] + list(labels.columns) + order[at:]]
     if args.format == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -23,7 +28,8 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("results", help="print a results store as a long-format table",
                        description="One row per cell and image (or per cell with --means); "
-                                   "columns identify the cell, then psnr_rgb, psnr_y, ssim_rgb, ssim_y.")
+                                   "columns identify the cell and its model (recipe with its budget, the authors' "
+                                   "weights file), then psnr_rgb, psnr_y, ssim_rgb, ssim_y.")
     p.add_argument("store", metavar="STORE", help="results store folder")
     p.add_argument("--format", choices=("csv", "json", "md"), default="csv", help="output format (default: csv)")
     p.add_argument("--means", action="store_true", help="one row per cell: means over its images, and n_images")

@@ -173,13 +173,18 @@ def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Fi
               published: PublishedComparison | None, header: dict[str, Any], out: Path) -> str:
     lines = ["# sr-audit report", "",
              f"Store `{store.root}` · generated {header['generated']} by sr-audit {header['version']} · "
-             f"{header['summary']}", "", "## How to read it", ""]
+             f"{header['summary']}", ""]
+    notes = data.training_notes()
+    if notes:
+        lines += ["## Read first: training budgets", ""] + [f"- {n}" for n in notes] + [""]
+    lines += ["## How to read it", ""]
     lines += [f"- **{term}**: {text}" for term, text in DEFINITIONS]
     if published is not None:
         lines += ["", f"## {PUBLISHED_TITLE}", "", published.table.markdown(), ""]
         lines += [f"{i}. {source}" for i, source in enumerate(published.sources, 1)]
     for group, figures in sections:
         lines += ["", f"## {group.label}"]
+        lines += [""] + [f"> {n}" for n in data.training_notes(group)] if data.training_notes(group) else []
         for fig in figures:
             lines += ["", f"### {fig.label}", "", f"![{fig.label}, {group.label}]({fig.file})"]
             for title, table in fig.tables:
@@ -263,7 +268,8 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
     atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, published, header, out).encode("utf-8"))
     html = _template().render(
         store=str(store.root), header=header, definitions=DEFINITIONS, sections=sections, visuals=visuals,
-        published=published, published_title=PUBLISHED_TITLE,
+        published=published, published_title=PUBLISHED_TITLE, training_notes=data.training_notes(),
+        group_notes={g.slug: data.training_notes(g) for g, _ in sections},
         conventions=data.conventions_table(), protocols=data.protocol_tables(),
         models=data.models_table() if data.models else None, environment=data.environment_table(),
         superseded=data.superseded,

@@ -453,6 +453,37 @@ class ReportData:
                           numeric=(False, False, False, False, True, True, False, True, False, True, True, True, True, True, False))
         return PublishedComparison(table=table, sources=tuple(sources))
 
+    def training_notes(self, group: Group | None = None) -> list[str]:
+        """What a reader must know before trusting the trained rows (of ``group``, or of all): each
+        recipe run with another budget than its own, and each model that scores below its own
+        bicubic input on the cell it was trained for (under-trained or diverged), with the numbers."""
+        notes: list[str] = []
+        seen: set[str] = set()
+        for c in self.cells:
+            r = c.record
+            if r.kind != "trained":
+                continue
+            if group is not None and (r.eval_set, c.protocol, r.scale, r.space, r.model, c.recipe) != (
+                group.eval_set, group.protocol, group.scale, group.space, group.model, group.recipe
+            ):
+                continue
+            if group is not None and group.seed is not None and r.seed != group.seed:
+                continue
+            why = short_budget(r)
+            if why is not None and c.recipe not in seen:
+                seen.add(c.recipe or "")
+                notes.append(f"recipe {c.recipe}: {why}")
+            bicubic = self.baseline(r.eval_set, c.protocol, r.scale, r.eval_spec, r.space)
+            metric = f"psnr_{r.space}"
+            if r.train_spec == r.eval_spec and bicubic is not None and c.mean(metric) < bicubic.mean(metric):
+                notes.append(
+                    f"under-trained: SRCNN {r.model} trained on {r.train_spec} (recipe {c.recipe}, seed {r.seed}) scores "
+                    f"{fmt(metric, c.mean(metric))} dB on {r.eval_set} ×{r.scale}, "
+                    f"{fmt(metric, bicubic.mean(metric) - c.mean(metric))} dB below its own bicubic input "
+                    f"({fmt(metric, bicubic.mean(metric))} dB): its row measures the training budget, not the resize"
+                )
+        return notes
+
     def counts(self) -> dict[str, int]:
         return {kind: sum(c.record.kind == kind for c in self.cells) for kind in CELL_KINDS}
 
@@ -465,12 +496,60 @@ def _describe(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _official_rows(cells: Sequence[CellRecord]) -> dict[str, str]:
-    """Row label of each official model key: one label, or one per weights file when several."""
+def _official_rows(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> dict[str, str]:
+    """Row label of each official model key: the weights file it was loaded from
+    (``authors' 9-1-5_T91/x3.mat``), the key's first digits when its model record is missing."""
+    files = {m.key: ", ".join(sorted(m.data)) for m in models if m.kind == "official" and m.data}
     keys = sorted({r.model_key for r in cells if r.kind == "official" and r.model_key})
-    if len(keys) <= 1:
-        return {k: OFFICIAL for k in keys}
-    return {k: f"{OFFICIAL} {k[:8]}" for k in keys}
+    return {k: f"{OFFICIAL} {files.get(k, k[:8])}" for k in keys}
+
+
+def budget_text(recipe: Mapping[str, object] | None) -> str | None:
+    """A recipe dict's training budget as people write it (``20 steps``, ``8 epochs``), or None."""
+    budget = None if recipe is None else recipe.get("budget")
+    if isinstance(budget, Mapping) and isinstance(budget.get("value"), (int, float)) and budget.get("unit"):
+        return f"{budget['value']:g} {budget['unit']}"
+    return None
+
+
+def recipe_labels(recipes: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """Label of each distinct recipe dict (by :func:`canonical_json`): its name and budget
+    (``fast, 20 steps``), plus, where several dicts would still read alike, the fields that tell
+    them apart (``fast, 8 epochs, lr [0.002, 0.002, 0.0002]``)."""
+    distinct = {canonical_json(r): r for r in recipes}
+    base = {k: ", ".join(x for x in (dict_label(r), budget_text(r)) if x) for k, r in distinct.items()}
+    labels = {}
+    for key, recipe in distinct.items():
+        twins = [distinct[k] for k, b in base.items() if b == base[key] and k != key]
+        differing = sorted({f for t in twins for f in set(t) | set(recipe) if t.get(f) != recipe.get(f)} - {"budget"})
+        extra = ", ".join(f"{f} {_describe(recipe.get(f))}" for f in differing)
+        labels[key] = base[key] + (f", {extra}" if extra else "")
+    return labels
+
+
+def model_columns(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> pd.DataFrame:
+    """What tells the cells' models apart, indexed by cell key: ``recipe`` (its label, budget
+    included, :func:`recipe_labels`), ``budget`` and ``weights`` (the authors' weights file of an
+    official cell)."""
+    labels = recipe_labels(r.recipe for r in cells if r.recipe is not None)
+    files = {m.key: ", ".join(sorted(m.data)) for m in models if m.kind == "official" and m.data}
+    rows = [{"key": r.key,
+             "recipe": None if r.recipe is None else labels[canonical_json(r.recipe)],
+             "budget": budget_text(r.recipe),
+             "weights": files.get(r.model_key or "") if r.kind == "official" else None} for r in cells]
+    return pd.DataFrame(rows, columns=["key", "recipe", "budget", "weights"]).set_index("key")
+
+
+def short_budget(record: CellRecord) -> str | None:
+    """Why a trained cell's budget should be read with care: it differs from its recipe's own."""
+    from sr_audit.recipes import RECIPES
+
+    recipe = record.recipe or {}
+    name, given = recipe.get("name"), budget_text(recipe)
+    own = RECIPES.get(name) if isinstance(name, str) else None
+    if own is None or given is None or given == str(own.budget):
+        return None
+    return f"budget {given}, not the recipe's own {own.budget}"
 
 
 def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportData:
@@ -480,11 +559,13 @@ def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportD
     experiment rerun with other library versions), the newest one is shown and the others are
     listed in ``superseded``.
     """
-    official = _official_rows(cells)
+    official = _official_rows(cells, models)
+    recipes = recipe_labels(r.recipe for r in cells if r.recipe is not None)
     wrapped = []
     for r in cells:
         row = r.train_spec if r.kind == "trained" else official[r.model_key] if r.kind == "official" else BICUBIC
-        wrapped.append(Cell(record=r, protocol=dict_label(r.protocol) or "", recipe=dict_label(r.recipe), row=row))
+        recipe = None if r.recipe is None else recipes[canonical_json(r.recipe)]
+        wrapped.append(Cell(record=r, protocol=dict_label(r.protocol) or "", recipe=recipe, row=row))
     place: dict[tuple, Cell] = {}
     superseded = []
     for c in sorted(wrapped, key=lambda c: c.record.environment.date, reverse=True):
