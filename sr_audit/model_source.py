@@ -109,9 +109,13 @@ class ModelSource:
 
     @property
     def label(self) -> str:
-        """How rows and records name the model: the file name, the factory, or ``bicubic``."""
-        if self.spec.lower() == BICUBIC or self.is_factory:
-            return self.spec.lower() if self.spec.lower() == BICUBIC else self.spec
+        """How rows and records name the model: ``bicubic``, the file name, or the factory (a
+        factory file by its name: ``factory_models.py:make``)."""
+        if self.spec.lower() == BICUBIC:
+            return BICUBIC
+        if self.is_factory:
+            module, _, name = self.spec.rpartition(":")
+            return f"{Path(module).name}:{name}" if module.endswith(".py") else self.spec
         return Path(self.spec).name
 
 

@@ -92,9 +92,10 @@ CELL_KINDS: dict[str, str] = {
     "trained": "an SRCNN trained here on the train spec's degradation",
     "bicubic": "the eval spec's own bicubic upscale of the LR image (identity model): the baseline",
     "official": "the authors' released weights",
+    "external": "a pretrained model brought with --model (a file or a factory), evaluated, never trained",
 }
 #: What each kind of model is.
-MODEL_KINDS: dict[str, str] = {k: CELL_KINDS[k] for k in ("trained", "official")}
+MODEL_KINDS: dict[str, str] = {k: CELL_KINDS[k] for k in ("trained", "official", "external")}
 
 #: Per-image metrics of a cell, in the order tables show them.
 METRICS: tuple[str, ...] = ("psnr_rgb", "psnr_y", "ssim_rgb", "ssim_y")
@@ -475,7 +476,7 @@ class ModelRecord:
     Attributes
     ----------
     kind : str
-        ``"trained"`` or ``"official"`` (:data:`MODEL_KINDS`).
+        ``"trained"``, ``"official"`` or ``"external"`` (:data:`MODEL_KINDS`).
     train_spec : str or None
         Canonical spec string of the training degradation (required for ``trained``).
     scale : int
@@ -489,7 +490,9 @@ class ModelRecord:
     recipe : mapping or None
         Training recipe as a dict with at least ``"name"`` (required for ``trained``).
     data : mapping of str to str
-        Content hashes of the training data (``trained``) or of the weights file (``official``).
+        Content hashes of the training data (``trained``), of the weights file (``official``), or
+        what identifies a pretrained model (``external``: file name -> SHA-256, or the factory and
+        its module file's SHA-256).
     environment : Environment
     wall_time_s : float or None
         Training wall time in seconds.

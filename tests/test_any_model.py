@@ -1,6 +1,7 @@
 """Any model in eval: TorchScript, SRCNN state_dicts, factories with LR input; their errors."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -160,3 +161,36 @@ def test_factory_errors_and_option_checks(tmp_path: Path, srcnn: SRCNN) -> None:
     assert resolved.kind == "sr-audit" and resolved.trained_scale == 2
     assert "trained for x2 and is evaluated at x3" in resolved.scale_warning(3) and resolved.scale_warning(2) is None
     assert resolve_model("Bicubic").module is None
+
+
+def test_matrix_with_a_pretrained_row(data: Path, tmp_path: Path) -> None:
+    """A pretrained LR-input model is a row of the matrix: evaluated on every eval spec, never
+    trained, scored as evaluate() scores it, and found again by its key on a rerun."""
+    from sr_audit.matrix import MatrixPlan, run_matrix
+    from sr_audit.recipes import Budget, Recipe
+    from sr_audit.store import Store
+
+    recipe = Recipe(name="tiny", description="test", optimizer="adam", lr=(1e-3, 1e-3, 1e-4), loss="mse", init="he",
+                    batch_size=8, budget=Budget("steps", 2))
+    source = ModelSource(f"{FACTORIES}:make_pixel_shuffle", input="lr")
+    plan = MatrixPlan(train_specs=("pil",), eval_specs=("pil", "matlab"), recipe=recipe, train_data=str(data),  # type: ignore[arg-type]
+                      eval_data=(str(data),), data_root=str(tmp_path), device="cpu", crop_size=16, crop_images=1,
+                      external=(source,))
+    result = run_matrix(plan, tmp_path / "store", progress=False, report=False)
+    table = result.tables[0][1]
+    row = "factory_models.py:make_pixel_shuffle"
+    assert row in table.index and list(table.columns) == [str(s) for s in plan.eval_specs]
+    module = resolve_model(source).module
+    for spec in plan.eval_specs:
+        ev = evaluate(module, load_dataset(str(data)), Preparation(Degradation(spec, spec, SCALE), model_input="lr"), PROTOCOL)
+        assert table.loc[row, str(spec)] == pytest.approx(ev.mean.psnr_y, abs=1e-12)
+    store = Store(tmp_path / "store")
+    external = [m for m in store.model_records() if m.kind == "external"]
+    assert len(external) == 1 and external[0].model == row and external[0].data == {
+        "factory": source.spec, "module_sha256": hashlib.sha256(FACTORIES.read_bytes()).hexdigest()}
+    cells = [c for c in store.cell_records() if c.kind == "external"]
+    assert len(cells) == 2 and all(c.model_key == external[0].key for c in cells)
+    again = run_matrix(plan, tmp_path / "store", progress=False, report=False)
+    assert again.computed == 0 and again.trained == 0
+    with pytest.raises(SpecError, match="never 'bicubic'"):
+        dataclasses.replace(plan, external=(ModelSource("bicubic"),))

@@ -10,12 +10,14 @@ into ``sr-audit-out/``. The paper-scale run on a GPU machine::
 A rerun with the same options skips finished models and cells; an interrupted one resumes. A
 published recipe (``--recipe pytorch-pil``) brings its scale, training data and eval sets, trains
 in its network space (Y or RGB), and the report shows its published figures beside the measured
-cells.
+cells. ``--model FILE_OR_FACTORY`` (repeatable) adds pretrained models as rows, evaluated on every
+eval spec and never trained: how much a model loses when its LR comes from another library.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import re
 
 import torch
 
@@ -23,10 +25,26 @@ from sr_audit.backends.selection import ALL_SPECS
 from sr_audit.datasets import DATA_ENV
 from sr_audit.device import DEVICE_NAMES
 from sr_audit.errors import SpecError
-from sr_audit.matrix import BICUBIC_ROW, EXECUTORS, MatrixPlan, MatrixResult, diagonal_gains, run_matrix
-from sr_audit.matrix.plan import DEFAULT_CHECKPOINT_MINUTES, DEFAULT_CROP_SIZE, DEFAULT_RECIPE
+from sr_audit.evaluate import MODEL_INPUTS
+from sr_audit.infer import MODULE_CONTRACT
+from sr_audit.matrix import (
+    BICUBIC_ROW,
+    EXECUTORS,
+    MatrixPlan,
+    MatrixResult,
+    diagonal_gains,
+    run_matrix,
+)
+from sr_audit.matrix.plan import (
+    DEFAULT_CHECKPOINT_MINUTES,
+    DEFAULT_CROP_SIZE,
+    DEFAULT_RECIPE,
+)
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, recipe_names
+
+#: A ``--model`` value that names the trained SRCNN's filter sizes rather than a pretrained model.
+_SRCNN_NAME = re.compile(r"\d+-\d+-\d+")
 
 #: Store folder of ``sr-audit matrix`` without ``--out``.
 DEFAULT_OUT = "sr-audit-out"
@@ -63,15 +81,29 @@ def format_result(result: MatrixResult) -> str:
     return "\n".join(lines)
 
 
+def split_models(values: list[str] | None) -> tuple[str | None, tuple[str, ...]]:
+    """``--model`` values -> (the trained SRCNN's filter sizes or None, the pretrained models).
+
+    A value of the form ``F1-F2-F3`` (``9-1-5``) names the trained architecture (at most one);
+    any other value is a pretrained model (a file or ``package.module:factory``).
+    """
+    names = [v for v in values or () if _SRCNN_NAME.fullmatch(v.strip())]
+    if len(names) > 1:
+        raise SpecError(f"--model names the trained SRCNN at most once (F1-F2-F3), got {', '.join(names)}")
+    return (names[0].strip() if names else None), tuple(v for v in values or () if v not in names)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.threads is not None:
         if args.threads < 1:
             raise SpecError(f"--threads must be a positive integer, got {args.threads}")
         torch.set_num_threads(args.threads)
+    srcnn, external = split_models(args.model)
     plan = MatrixPlan.from_options(
-        train=args.train, eval=args.eval, scales=args.scales, model=args.model, seeds=args.seeds, data=args.data,
+        train=args.train, eval=args.eval, scales=args.scales, model=srcnn, seeds=args.seeds, data=args.data,
         eval_data=args.eval_data, data_root=args.data_root, recipe=args.recipe, budget=_budget(args),
         protocol=args.protocol, device=args.device, checkpoint_minutes=args.checkpoint_minutes, crop_size=args.crop_size,
+        external=external, external_input=args.model_input,
     )
     result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress,
                         report=not args.no_report)
@@ -90,7 +122,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval", default=ALL_SPECS, metavar="SPECS",
                    help=f"comma list of backend specs to evaluate on, or '{ALL_SPECS}' (default)")
     p.add_argument("--scales", default=None, help="comma list of integer scales >= 2 (default: the recipe's, else 3)")
-    p.add_argument("--model", default=None, help="SRCNN filter sizes, e.g. 9-1-5 (default: the recipe's)")
+    p.add_argument("--model", action="append", default=None, metavar="F1-F2-F3|FILE|FACTORY",
+                   help="repeatable. F1-F2-F3 (e.g. 9-1-5): filter sizes of the trained SRCNN (default: the recipe's); "
+                        "a file (TorchScript, SRCNN state_dict, sr-audit checkpoint, authors' .mat) or "
+                        "package.module:factory: a pretrained model, a row evaluated on every eval spec, never trained")
+    p.add_argument("--model-input", choices=list(MODEL_INPUTS), default="upsampled",
+                   help=f"what the pretrained models take: upsampled (default) or lr; contract: {MODULE_CONTRACT}")
     p.add_argument("--seeds", default="0", help="comma list of training seeds (default 0)")
     p.add_argument("--data", default=None,
                    help="training images: a folder or T91; default: the recipe's, else the embedded training split")

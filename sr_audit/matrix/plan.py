@@ -42,8 +42,10 @@ from sr_audit.backends.selection import ALL_SPECS, BackendStatus, select_specs
 from sr_audit.conventions import ResizeSpec
 from sr_audit.datasets import STANDARD_SETS
 from sr_audit.errors import SpecError
+from sr_audit.model_source import ModelSource
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe, load_recipe
+from sr_audit.weights import BICUBIC
 
 #: The compute path of every degradation of a matrix (see :data:`sr_audit.degradation.COMPUTES`).
 COMPUTE = "float"
@@ -137,6 +139,9 @@ class MatrixPlan:
         Cadence of training checkpoints (what a killed run can lose of a model's training).
     official : bool
         Evaluate the authors' released weights for the model and scales when found.
+    external : tuple of ModelSource
+        Pretrained models brought by the user (``--model FILE_OR_FACTORY``), evaluated on every
+        eval spec and set at every scale, never trained (:mod:`sr_audit.model_source`).
     """
 
     train_specs: tuple[ResizeSpec, ...]
@@ -154,6 +159,7 @@ class MatrixPlan:
     crop_images: int = DEFAULT_CROP_IMAGES
     checkpoint_every: Budget = field(default_factory=lambda: Budget("minutes", DEFAULT_CHECKPOINT_MINUTES))
     official: bool = True
+    external: tuple[ModelSource, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("train_specs", "eval_specs"):
@@ -184,6 +190,11 @@ class MatrixPlan:
             raise SpecError(f"MatrixPlan.checkpoint_every must be a Budget, got {self.checkpoint_every!r}")
         if not isinstance(self.official, bool):
             raise SpecError(f"MatrixPlan.official must be True or False, got {self.official!r}")
+        if not isinstance(self.external, tuple) or not all(isinstance(m, ModelSource) for m in self.external):
+            raise SpecError(f"MatrixPlan.external must be a tuple of ModelSource, got {self.external!r}")
+        labels = [m.label for m in self.external]
+        if len(set(labels)) != len(labels) or BICUBIC in labels:
+            raise SpecError(f"--model names each model once and never {BICUBIC!r} (always a row); got {', '.join(labels)}")
 
     @property
     def model(self) -> str:
@@ -200,7 +211,7 @@ class MatrixPlan:
         cls,
         *,
         train: str = ALL_SPECS,
-        eval: str = ALL_SPECS,  # noqa: A002 - the option's name
+        eval: str = ALL_SPECS,
         scales: str | Sequence[int] | None = None,
         model: str | None = None,
         seeds: str | Sequence[int] = DEFAULT_SEEDS,
@@ -213,14 +224,17 @@ class MatrixPlan:
         device: str = "auto",
         checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES,
         crop_size: int = DEFAULT_CROP_SIZE,
-    ) -> "MatrixPlan":
+        external: Sequence[str] = (),
+        external_input: str = "upsampled",
+    ) -> MatrixPlan:
         """A plan from command-line style values (comma lists, names, ``None`` for defaults).
 
         ``recipe`` is a registered name, a ``.json`` file holding a recipe as plain data
         (:meth:`Recipe.from_dict`), or a :class:`Recipe`; ``model`` and ``budget``, when given,
         replace the recipe's. ``scales``, ``data`` and ``eval_data`` left at None come from the
         recipe's pipeline and reported figures when it has them (module notes), else from the
-        ``DEFAULT_*`` values.
+        ``DEFAULT_*`` values. ``external`` lists pretrained models (files or factories), each
+        taking ``external_input`` (:data:`sr_audit.evaluate.MODEL_INPUTS`).
         """
         train_sel = select_specs(train, "--train")
         eval_sel = select_specs(eval, "--eval")
@@ -248,6 +262,7 @@ class MatrixPlan:
             skipped=skipped,
             crop_size=crop_size,
             checkpoint_every=Budget("minutes", float(checkpoint_minutes)),
+            external=tuple(ModelSource(m, input=external_input) for m in external),
         )
 
 

@@ -12,6 +12,12 @@ unfinished cells into :class:`Job` s. **The unit of work is a job: one model and
 * ``official``: the authors' released weights of the plan's model at one scale
   (``srcnn_official_weights/<model>_<training set>/x<scale>.mat`` under the data root), evaluated
   on the same cells; Y models, so only plans whose recipe trains in Y get them;
+* ``external``: a pretrained model the user brings (``--model FILE_OR_FACTORY``,
+  :mod:`sr_audit.model_source`), at every scale, evaluated on the same cells and never trained:
+  how much it loses when its LR comes from another library. Its row is its file name or factory;
+  its model key covers what it is (kind, input, SRCNN config) and its content
+  (:attr:`~sr_audit.model_source.ResolvedModel.identity`: the file's SHA-256, or the factory name
+  and its module file's SHA-256);
 * ``bicubic``: the identity model at one scale, i.e. the network input itself: each eval spec's
   own bicubic baseline.
 
@@ -74,6 +80,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 
 from sr_audit import __version__, backends
 from sr_audit.conventions import ResizeSpec
@@ -91,7 +98,8 @@ from sr_audit.evaluate import (
     score_prepared,
 )
 from sr_audit.matrix.plan import COMPUTE, MatrixPlan
-from sr_audit.model import SRCNN, SRCNNConfig
+from sr_audit.model import SRCNNConfig
+from sr_audit.model_source import ModelSource, resolve_model
 from sr_audit.rounding import quantize
 from sr_audit.store import (
     CellRecord,
@@ -202,6 +210,8 @@ class Job:
         ``trained`` only.
     weights : OfficialWeights or None
         ``official`` only.
+    source : ModelSource or None
+        ``external`` only.
     """
 
     kind: str
@@ -212,6 +222,7 @@ class Job:
     train_spec: ResizeSpec | None = None
     seed: int | None = None
     weights: OfficialWeights | None = None
+    source: ModelSource | None = None
 
     @property
     def label(self) -> str:
@@ -220,6 +231,8 @@ class Job:
             return f"SRCNN trained on {self.train_spec} ×{self.scale} seed {self.seed}"
         if self.kind == "official":
             return f"authors' weights {self.weights.label}"  # type: ignore[union-attr]
+        if self.kind == "external":
+            return f"pretrained {self.source.label} ×{self.scale}"  # type: ignore[union-attr]
         return f"bicubic baselines ×{self.scale}"
 
 
@@ -293,6 +306,32 @@ def find_official(plan: MatrixPlan) -> tuple[tuple[OfficialWeights, ...], tuple[
     return tuple(found), tuple(notes)
 
 
+def external_model(source: ModelSource, plan: MatrixPlan, log: Log = _quiet) -> tuple[dict[str, Any], dict[str, str]]:
+    """(model_config, identity) of a pretrained model for its key: what it is and the content
+    hashes that identify it (:attr:`~sr_audit.model_source.ResolvedModel.identity`). Loads it
+    once to check it fits the plan, logs its loading notes and any training-scale mismatch.
+
+    Raises
+    ------
+    SpecError
+        An SRCNN whose channels do not fit the plan's network space.
+    """
+    resolved = resolve_model(source)
+    srcnn = resolved.srcnn
+    if srcnn is not None and ("y" if srcnn.config.channels == 1 else "rgb") != plan.space:
+        raise SpecError(f"--model {source.label} is a {srcnn.config.channels}-channel SRCNN; recipe {plan.recipe.name!r} "
+                        f"evaluates in {plan.space}: choose a recipe of that space")
+    for note in resolved.notes:
+        log(note)
+    for scale in plan.scales:
+        warning = resolved.scale_warning(scale)
+        if warning:
+            log(warning)
+    config = {"source": source.label, "kind": resolved.kind, "input": source.input,
+              "srcnn": None if srcnn is None else srcnn.config.as_dict()}
+    return config, dict(resolved.identity)
+
+
 def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workload:
     """Load the plan's data, compute every key and list the unfinished work as :class:`Job` s.
 
@@ -314,6 +353,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
     if len(set(names)) != len(names):
         raise DataError(f"two eval sets are called the same ({', '.join(names)}); rename a folder so names are unique")
     official, notes = find_official(plan)
+    external = {source: external_model(source, plan, log) for source in plan.external}
     for note in notes:
         log(note)
     protocol = plan.protocol.as_dict()
@@ -358,6 +398,13 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
             tasks = cell_tasks("official", mkey, scale, f"authors {weights.label}", None)
             if tasks:
                 jobs.append(Job("official", scale, tasks, mkey, inputs, weights=weights))
+        for source, (model_config, identity) in external.items():
+            inputs = {"kind": "external", "train_spec": None, "scale": scale, "model_config": model_config,
+                      "seed": None, "recipe": None, "data": identity, "versions": core}
+            mkey = model_key(inputs)
+            tasks = cell_tasks("external", mkey, scale, source.label, None)
+            if tasks:
+                jobs.append(Job("external", scale, tasks, mkey, inputs, source=source))
         tasks = cell_tasks("bicubic", None, scale, BICUBIC_ROW, None)
         if tasks:
             jobs.append(Job("bicubic", scale, tasks))
@@ -397,11 +444,12 @@ def crop_corner(reference: np.ndarray, size: int, border: int) -> tuple[int, int
 
 
 def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, space: str, *, crop_size: int, crop_images: int,
-                   shave: int) -> tuple[PreparedImage, ...]:
+                   shave: int, model_input: str = "upsampled") -> tuple[PreparedImage, ...]:
     """Every image of ``dataset`` prepared for the eval spec at ``scale`` in ``space`` (the
     default :class:`~sr_audit.evaluate.Preparation`: modcrop, the authors' Y or RGB, and Cb/Cr of
-    colour images in Y), the first ``crop_images`` with their crop window."""
-    preparation = Preparation(Degradation(spec, spec, scale, space=space, compute=COMPUTE))
+    colour images in Y; the model given ``model_input``), the first ``crop_images`` with their
+    crop window."""
+    preparation = Preparation(Degradation(spec, spec, scale, space=space, compute=COMPUTE), model_input=model_input)
     out = []
     for i, record in enumerate(dataset):
         image = prepare(record.image, preparation, name=record.name)
@@ -451,11 +499,11 @@ class Worker:
         self.device = resolve_device(device)
         self.on_cell = on_cell or (lambda key: None)
         self.on_status = on_status
-        self._prepared: dict[tuple[str, int, str], tuple[PreparedImage, ...]] = {}
+        self._prepared: dict[tuple[str, int, str, str], tuple[PreparedImage, ...]] = {}
 
     # ---- models
 
-    def _model(self, job: Job, report: JobReport, wait: bool) -> SRCNN | None:
+    def _model(self, job: Job, report: JobReport, wait: bool) -> nn.Module | None:
         """The job's model (None for bicubic), trained or read; ``report.busy`` when another process
         holds it and ``wait`` is False."""
         if job.kind == "bicubic":
@@ -471,6 +519,8 @@ class Worker:
                     return None
         if job.kind == "official":
             return load_authors_mat(job.weights.path)  # type: ignore[union-attr]
+        if job.kind == "external":
+            return resolve_model(job.source).module  # type: ignore[arg-type]
         path = self.store.checkpoint_path(key)
         if path is None:
             raise DataError(f"model {key} in {self.store.root} has no checkpoint; delete {self.store.model_dir(key)} "
@@ -483,9 +533,10 @@ class Worker:
     def _make_model(self, job: Job, report: JobReport) -> None:
         inputs = job.model_inputs
         assert inputs is not None
-        if job.kind == "official":
+        if job.kind in ("official", "external"):
             config = inputs["model_config"]
-            record = ModelRecord(kind="official", train_spec=None, scale=job.scale, model=SRCNNConfig(**config).name,
+            name = SRCNNConfig(**config).name if job.kind == "official" else config["source"]
+            record = ModelRecord(kind=job.kind, train_spec=None, scale=job.scale, model=name,
                                  model_config=config, seed=None, recipe=None, data=inputs["data"],
                                  environment=self._environment(inputs["versions"]))
             self._put_model(record, job, None)
@@ -520,21 +571,23 @@ class Worker:
 
     # ---- cells
 
-    def prepared(self, spec: ResizeSpec, scale: int, eval_set: str) -> tuple[PreparedImage, ...]:
-        """Evaluation inputs of (spec, scale, eval set), made on first use; other scales are dropped."""
-        key = (str(spec), scale, eval_set)
+    def prepared(self, spec: ResizeSpec, scale: int, eval_set: str, model_input: str = "upsampled") -> tuple[PreparedImage, ...]:
+        """Evaluation inputs of (spec, scale, eval set, model input), made on first use; other
+        scales are dropped."""
+        key = (str(spec), scale, eval_set, model_input)
         if key not in self._prepared:
             self._prepared = {k: v for k, v in self._prepared.items() if k[1] == scale}
             self._prepared[key] = prepare_images(
                 self.workload.eval_set(eval_set), spec, scale, self.plan.space, crop_size=self.plan.crop_size,
-                crop_images=self.plan.crop_images, shave=self.plan.protocol.shave_for(scale))
+                crop_images=self.plan.crop_images, shave=self.plan.protocol.shave_for(scale), model_input=model_input)
         return self._prepared[key]
 
-    def score(self, model: SRCNN | None, task: CellTask, scale: int) -> tuple[list[ImageMetrics], dict[str, np.ndarray]]:
+    def score(self, model: nn.Module | None, task: CellTask, scale: int,
+              model_input: str = "upsampled") -> tuple[list[ImageMetrics], dict[str, np.ndarray]]:
         """Per-image metrics and crops of ``model`` (None: the identity) on a cell's inputs."""
         protocol = self.plan.protocol
         metrics, crops = [], {}
-        for item in self.prepared(task.eval_spec, scale, task.eval_set):
+        for item in self.prepared(task.eval_spec, scale, task.eval_set, model_input):
             image = item.image
             output = run_model(model, image, device=self.device)
             s = score_prepared(image, output, protocol)
@@ -543,7 +596,7 @@ class Worker:
                 crops.update(self._crops(model, image, item.box, output))
         return metrics, crops
 
-    def _crops(self, model: SRCNN | None, image: Prepared, box: tuple[int, int],
+    def _crops(self, model: nn.Module | None, image: Prepared, box: tuple[int, int],
                output: np.ndarray) -> dict[str, np.ndarray]:
         y, x = box
         n = self.plan.crop_size
@@ -570,7 +623,7 @@ class Worker:
             config = m["model_config"]
             model_fields = {"model_key": job.model_key, "train_spec": m["train_spec"], "seed": m["seed"],
                             "recipe": m["recipe"], "model_config": config,
-                            "model": SRCNNConfig(**config).name}
+                            "model": config["source"] if job.kind == "external" else SRCNNConfig(**config).name}
         record = CellRecord(kind=job.kind, eval_spec=inputs["eval_spec"], eval_set=inputs["eval_set"], scale=job.scale,
                             protocol=inputs["protocol"], conventions=conventions,
                             environment=self._environment(inputs["versions"]), data=inputs["data"],
@@ -579,14 +632,15 @@ class Worker:
             raise RuntimeError(f"cell record key {record.key} differs from the planned key {task.key}")
         return record
 
-    def _cell(self, job: Job, model: SRCNN | None, task: CellTask, wait: bool) -> bool | None:
+    def _cell(self, job: Job, model: nn.Module | None, task: CellTask, wait: bool) -> bool | None:
         """Compute one cell if it is still to do: True computed, False found done, None busy."""
         if self.store.has_cell(task.key):
             return False
         with self.store.claim(task.key, wait=wait) as mine:
             if not mine:
                 return False if self.store.has_cell(task.key) else None
-            images, crops = self.score(model, task, job.scale)
+            model_input = job.source.input if job.source is not None else "upsampled"
+            images, crops = self.score(model, task, job.scale, model_input)
             self.store.put_cell(self._record(job, task, images), crops=crops)
             return True
 
