@@ -190,7 +190,8 @@ def test_matrix_with_a_pretrained_row(data: Path, tmp_path: Path) -> None:
         "factory": source.spec, "module_sha256": hashlib.sha256(FACTORIES.read_bytes()).hexdigest()}
     cells = [c for c in store.cell_records() if c.kind == "external"]
     assert len(cells) == 2 and all(c.model_key == external[0].key for c in cells)
-    again = run_matrix(plan, tmp_path / "store", progress=False, report=False)
+    again = run_matrix(plan, tmp_path / "store", progress=False)
     assert again.computed == 0 and again.trained == 0
+    assert again.report is not None and f"| {row} |" in Path(again.report.markdown).read_text(), "a row of the report"
     with pytest.raises(SpecError, match="never 'bicubic'"):
         dataclasses.replace(plan, external=(ModelSource("bicubic"),))

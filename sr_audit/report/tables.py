@@ -20,7 +20,9 @@ per seed, then its mean and standard deviation (ddof 1) over seeds are shown, so
 be read against seed-to-seed noise.
 
 The authors' released weights (``official`` cells of the same eval set, protocol, scale and model
-name; Y models) are extra rows under the train specs of Y groups, treated like any row.
+name; Y models) are extra rows under the train specs of Y groups, treated like any row; so are the
+pretrained models brought with ``--model`` (``external`` cells of the same eval set, protocol, scale
+and network space), each labelled by its file name or factory.
 
 **Published vs measured** (:meth:`ReportData.published`): every figure a recipe's source reports
 (:class:`sr_audit.published.ReportedFigure`, carried in the cells' recipe dicts) beside the matched
@@ -290,10 +292,16 @@ class ReportData:
         return None
 
     def members(self, group: Group) -> list[Cell]:
-        """The group's trained cells and the official cells of its eval set, protocol, scale, space and model."""
+        """The group's trained cells, the official cells of its eval set, protocol, scale, space and
+        model, and the external cells of its eval set, protocol, scale and space."""
         out = []
         for c in self.cells:
             r = c.record
+            if r.kind == "external" and (r.eval_set, c.protocol, r.scale, r.space) == (
+                group.eval_set, group.protocol, group.scale, group.space
+            ):
+                out.append(c)  # a pretrained model joins every group of its eval set, protocol, scale and space
+                continue
             if (r.eval_set, c.protocol, r.scale, r.space, r.model) != (
                 group.eval_set, group.protocol, group.scale, group.space, group.model
             ):
@@ -308,7 +316,7 @@ class ReportData:
             return self._over_seeds(group, metric)
         members = self.members(group)
         trained = [c for c in members if c.record.kind == "trained"]
-        official = [c for c in members if c.record.kind == "official"]
+        official = [c for c in members if c.record.kind in ("official", "external")]
         rows, cols = _ordered_specs((c.row for c in trained), (c.record.eval_spec for c in members))
         rows += sorted({c.row for c in official})
         absolute = pd.DataFrame(np.nan, index=rows, columns=cols)
@@ -563,7 +571,8 @@ def build(cells: Sequence[CellRecord], models: Sequence[ModelRecord]) -> ReportD
     recipes = recipe_labels(r.recipe for r in cells if r.recipe is not None)
     wrapped = []
     for r in cells:
-        row = r.train_spec if r.kind == "trained" else official[r.model_key] if r.kind == "official" else BICUBIC
+        row = (r.train_spec if r.kind == "trained" else official[r.model_key] if r.kind == "official"
+               else r.model if r.kind == "external" else BICUBIC)
         recipe = None if r.recipe is None else recipes[canonical_json(r.recipe)]
         wrapped.append(Cell(record=r, protocol=dict_label(r.protocol) or "", recipe=recipe, row=row))
     place: dict[tuple, Cell] = {}
