@@ -1,4 +1,9 @@
-"""Whole-image SRCNN inference in bounded memory: :func:`infer`.
+"""Whole-image SRCNN inference in bounded memory: :func:`infer`; any other module: :func:`infer_module`.
+
+:func:`infer_module` runs an arbitrary ``nn.Module`` (TorchScript or built by a factory) on the
+whole image in one call, without gradients, and holds its output to :data:`MODULE_CONTRACT`;
+tiling is SRCNN-specific (it needs the halo of a known architecture). The rest of this note is
+about :func:`infer`.
 
 Images of any size are cut into tiles; each tile is run with a halo of ``R = f1//2 + f2//2 + f3//2``
 pixels of real context on its inner sides, so the result equals the untiled forward pass of the

@@ -21,6 +21,12 @@ When the recipe has a pipeline (:class:`~sr_audit.published.Pipeline`), the scal
 scale, the training data to its training set (an error naming the fix when that set is not shipped
 and no ``--data`` is given), and the eval sets to the standard sets its reported figures name.
 
+Pretrained models
+-----------------
+``external`` (``--model FILE_OR_FACTORY``, :class:`~sr_audit.model_source.ModelSource`) lists
+models the user brings: each is a row evaluated on every eval spec, set and scale in the plan's
+network space, never trained; they all take ``--model-input`` (``upsampled`` or ``lr``).
+
 Spec lists
 ----------
 ``--train`` and ``--eval`` take a comma list of specs (``pil,cv2:bicubic-aa,matlab``) or
