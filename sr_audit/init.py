@@ -23,11 +23,9 @@ other maps learn the residual; conv3's bias stays trainable. Both use ``C`` of t
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from sr_audit.errors import SpecError
 from sr_audit.model import SRCNN
@@ -40,20 +38,6 @@ SKIPS: dict[str, str] = {
     "identity-frozen": "the same path, kept fixed during training (restored after every step): the other maps "
     "learn the residual HR - input",
 }
-
-#: When a recipe's ``solve_last`` fits conv3 by least squares (:func:`solve_last_layer`).
-SOLVES: dict[str, str] = {
-    "never": "conv3 is only trained (paper)",
-    "start": "conv3 is fitted to the initial features before the first step",
-    "end": "conv3 is refitted to the final features after the last step",
-    "both": "at the start and at the end",
-}
-
-#: Output pixels in each least-squares fit of conv3.
-SOLVE_ROWS = 32768
-
-#: Output pixels per window in :func:`solve_last_layer` (features are computed for whole windows).
-PIXELS_PER_WINDOW = 64
 
 #: Offset ``b`` carried through the ReLUs: the path is exact for input values >= -b.
 SKIP_OFFSET = 1.0
@@ -138,68 +122,3 @@ class IdentityPath:
             model.conv2.bias[self.n2 - c :].copy_(w["b2"])
             model.conv3.weight[:, self.n2 - c :].copy_(w["w3"])
 
-
-def solve_last_layer(
-    model: SRCNN,
-    inputs: torch.Tensor,
-    targets: torch.Tensor,
-    generator: torch.Generator,
-    *,
-    rows: int,
-    mean: torch.Tensor | None = None,
-    frozen: IdentityPath | None = None,
-) -> None:
-    """Set conv3 to the least-squares fit of ``targets`` from conv2's features, in place.
-
-    conv3 is linear in its weights: every output pixel is ``w . f + b`` with ``f`` the
-    ``n2 * f3 * f3`` conv2 features under its window. ``rows`` output pixels, at random positions of
-    ``rows / PIXELS_PER_WINDOW`` windows (drawn from ``generator`` without replacement), give the normal equations, summed and solved in float64 with a tiny
-    ridge (1e-9 of the mean diagonal) against exactly singular features (dead maps).
-
-    Parameters
-    ----------
-    model : SRCNN
-        With ``valid`` padding (``targets`` are the centres of ``inputs``, ``shrink`` smaller).
-    inputs, targets : Tensor, shape (N, C, S, S) and (N, C, S - shrink, S - shrink)
-        Training windows as the network sees them (centred when the recipe centres).
-    generator : torch.Generator
-        Draws the pixels.
-    rows : int
-        Output pixels in the fit (of every channel).
-    mean : Tensor, optional
-        Subtracted from inputs and targets (shape (1, C, 1, 1)), as a ``centre`` recipe trains.
-    frozen : IdentityPath, optional
-        Keep the path's conv3 columns as they are and fit the rest to what they leave.
-    """
-    c, n2, f3 = model.config.channels, model.config.n2, model.config.f3
-    n, side = targets.shape[0], targets.shape[-1]
-    count = min(n, math.ceil(rows / PIXELS_PER_WINDOW))
-    dev = model.conv1.weight.device
-    window = torch.randperm(n, generator=generator)[:count].to(dev)
-    per = math.ceil(rows / count)
-    slot = torch.arange(count).repeat_interleave(per)[:rows].to(dev)
-    pos_y = torch.randint(side, (rows,), generator=generator).to(dev)
-    pos_x = torch.randint(side, (rows,), generator=generator).to(dev)
-    x, y = inputs.index_select(0, window), targets.index_select(0, window)
-    if mean is not None:
-        x, y = x - mean, y - mean
-    with torch.no_grad():
-        feats = F.relu(model.conv2(F.relu(model.conv1(x))))
-        # the n2 x f3 x f3 features under each drawn pixel
-        under = feats.unfold(2, f3, 1).unfold(3, f3, 1)  # (count, n2, side, side, f3, f3), a view
-        design = under[slot, :, pos_y, pos_x].reshape(rows, n2 * f3 * f3).double()
-        goal = y[slot, :, pos_y, pos_x].double()  # (rows, C)
-        free = torch.ones(n2, dtype=torch.bool, device=dev)
-        if frozen is not None:
-            free[n2 - c :] = False
-            fixed_w = model.conv3.weight[:, n2 - c :].double().reshape(c, -1)
-            goal = goal - design.view(rows, n2, f3 * f3)[:, n2 - c :].reshape(rows, -1) @ fixed_w.T
-        columns = free[:, None].expand(n2, f3 * f3).reshape(-1)
-        design = torch.cat([design[:, columns], torch.ones(rows, 1, dtype=torch.float64, device=dev)], dim=1)
-        gram = design.T @ design
-        gram.diagonal().add_(1e-9 * gram.diagonal().mean())
-        solution = torch.linalg.solve(gram, design.T @ goal)  # (free features + 1, C)
-        weight = model.conv3.weight.double().reshape(c, n2 * f3 * f3)
-        weight[:, columns] = solution[:-1].T
-        model.conv3.weight.copy_(weight.view_as(model.conv3.weight))
-        model.conv3.bias.copy_(solution[-1])

@@ -61,7 +61,7 @@ from typing import Any
 from sr_audit.augment import AUGMENTATIONS
 from sr_audit.crops import RandomCrops
 from sr_audit.errors import SpecError
-from sr_audit.init import SKIPS, SOLVES
+from sr_audit.init import SKIPS
 from sr_audit.model import PADDINGS, SRCNNConfig
 from sr_audit.patches import PatchSettings
 from sr_audit.published import Pipeline, ReportedFigure, TrainingData
@@ -225,10 +225,6 @@ class Recipe:
         the identity on its input: residual learning inside a plain SRCNN) or ``identity-frozen``
         (that path kept fixed while the other maps learn the residual). Needs ``n1`` and ``n2``
         above ``channels``.
-    solve_last : str
-        Key of :data:`sr_audit.init.SOLVES`: when conv3 is set to the least-squares fit of the
-        targets from conv2's features (:func:`sr_audit.init.solve_last_layer`; its time counts as
-        training time). Needs ``valid`` padding and grid windows.
 
     Notes
     -----
@@ -264,7 +260,6 @@ class Recipe:
     centre: bool = False
     augment: str = "none"
     skip: str = "none"
-    solve_last: str = "never"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -302,12 +297,6 @@ class Recipe:
             raise SpecError(f"recipe centre must be true or false, got {self.centre!r}")
         _choice(self.augment, AUGMENTATIONS, "augment")
         _choice(self.skip, SKIPS, "skip")
-        _choice(self.solve_last, SOLVES, "solve_last")
-        if self.solve_last != "never" and (self.padding != "valid" or not isinstance(self.patch, PatchSettings)):
-            raise SpecError(
-                f"recipe solve_last {self.solve_last!r} fits conv3 on grid windows with valid padding; "
-                f"got padding {self.padding!r} and {type(self.patch).__name__}"
-            )
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
@@ -421,7 +410,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "solve_last": "never"}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none"}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:

@@ -83,7 +83,7 @@ from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluate import environment, evaluate
 from sr_audit.image_io import write_bytes_atomic
-from sr_audit.init import SOLVE_ROWS, IdentityPath, solve_last_layer
+from sr_audit.init import IdentityPath
 from sr_audit.model import SRCNN, fold_input_mean
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
 from sr_audit.patches import PatchSet, cache_record, prepare_patches
@@ -420,12 +420,6 @@ def train_patches(
     fixed = None if frozen is None else {k: v.to(dev, torch.float32) for k, v in frozen.weights().items()}
     run = _Run(model, optimizer, generator, n)
 
-    def solve(at: str) -> None:
-        """Refit conv3 by least squares when the recipe says so ``at`` this point (``start``, ``end``)."""
-        if recipe.solve_last in (at, "both"):
-            drawn = torch.Generator().manual_seed(seed * 1_000_003 + run.step)  # the same when resumed
-            solve_last_layer(model, data.inputs, data.targets, drawn, rows=SOLVE_ROWS, mean=shift, frozen=frozen)
-
     if resume:
         if state_path is None:
             raise SpecError("resume needs a checkpoint folder")
@@ -438,10 +432,6 @@ def train_patches(
         run.restore(state, dev)
     elif state_path is not None and state_path.exists():
         raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
-    else:
-        clock = time.perf_counter()
-        solve("start")
-        run.train_seconds += time.perf_counter() - clock
 
     loss_fn = loss_function(recipe)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
@@ -525,11 +515,6 @@ def train_patches(
             now = time.perf_counter()
             run.train_seconds += now - clock
             clock = now
-            if finished() and recipe.solve_last in ("end", "both"):
-                solve("end")  # timed as part of the last step
-                now = time.perf_counter()
-                run.train_seconds += now - clock
-                clock = now
             due = finished() or (every_steps is not None and run.step - last_checkpoint[0] >= every_steps) or (
                 every_seconds is not None and run.train_seconds - last_checkpoint[1] >= every_seconds
             )

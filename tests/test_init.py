@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sr_audit.errors import SpecError
-from sr_audit.init import SKIP_OFFSET, IdentityPath, solve_last_layer
+from sr_audit.init import SKIP_OFFSET, IdentityPath
 from sr_audit.model import PADDINGS, SRCNN, SRCNNConfig
 from sr_audit.patches import PatchSet
 from sr_audit.recipes import Budget, get_recipe
@@ -92,48 +92,3 @@ def test_recipes_check_the_skip() -> None:
     with pytest.raises(SpecError, match="more than 3 maps"):
         IdentityPath(3, 3, 8, 9, 1, 5)
 
-
-@pytest.mark.parametrize("frozen", [False, True])
-def test_least_squares_recovers_a_last_layer_that_made_the_targets(frozen: bool) -> None:
-    config = SRCNNConfig(n1=16, n2=6, padding="valid")
-    torch.manual_seed(1)
-    teacher = SRCNN(config).double()
-    path = IdentityPath.of(teacher) if frozen else None
-    if path is not None:
-        path.install(teacher)
-    x = torch.rand(40, 1, 17, 17, dtype=torch.float64)
-    mean = torch.full((1, 1, 1, 1), 0.4, dtype=torch.float64)
-    with torch.no_grad():
-        y = teacher(x - mean) + mean  # targets as a centred recipe sees them: y - mean = teacher(x - mean)
-    student = SRCNN(config).double()
-    student.load_state_dict(teacher.state_dict())
-    with torch.no_grad():
-        student.conv3.weight[:, : config.n2 - (1 if frozen else 0)].normal_()
-        student.conv3.bias.normal_()
-    solve_last_layer(student, x, y, torch.Generator().manual_seed(0), rows=2000, mean=mean, frozen=path)
-    with torch.no_grad():  # weights on maps that are never active are free; the function is not
-        assert torch.allclose(student(x - mean), y - mean, rtol=0.0, atol=1e-6)  # the ridge
-    if path is not None:
-        assert torch.equal(student.conv3.weight[:, -1:], path.weights()["w3"])
-
-
-def test_solve_last_needs_valid_grid_windows() -> None:
-    with pytest.raises(SpecError, match="solve_last 'end' fits conv3 on grid windows with valid padding"):
-        get_recipe("fast").replace(solve_last="end", padding="same-replicate")
-    with pytest.raises(SpecError, match="solve_last 'always' is not one of: never, start, end, both"):
-        get_recipe("fast").replace(solve_last="always")
-
-
-def test_solve_at_the_end_refits_only_conv3_and_lowers_the_loss() -> None:
-    recipe = get_recipe("fast").replace(n1=8, n2=4, batch_size=8)
-    patches = _tiny_patches()
-    run = {
-        solve: train_patches(patches, recipe.replace(solve_last=solve), budget=Budget("steps", 20), options=TrainOptions(progress=False))[0]
-        for solve in ("never", "end")
-    }
-    assert torch.equal(run["never"].conv1.weight, run["end"].conv1.weight)
-    assert torch.equal(run["never"].conv2.weight, run["end"].conv2.weight)
-    assert not torch.equal(run["never"].conv3.weight, run["end"].conv3.weight)
-    with torch.no_grad():
-        mse = {k: float((m(patches.inputs) - patches.targets).square().mean()) for k, m in run.items()}
-    assert mse["end"] < 0.9 * mse["never"]
