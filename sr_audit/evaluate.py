@@ -68,7 +68,15 @@ from sr_audit.datasets import Dataset
 from sr_audit.degradation import Degradation, modcrop, network_plane
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer, infer_module
-from sr_audit.metrics import Scores, mean_scores, score_image, y_of_rgb
+from sr_audit.metrics import (
+    Y_MODEL_DEFINITION,
+    Scores,
+    mean_scores,
+    quantise_output,
+    score_image,
+    score_planes,
+    y_of_rgb,
+)
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol
 from sr_audit.resize import resize
@@ -374,9 +382,24 @@ def score_prepared(prepared: Prepared, output: np.ndarray, protocol: Protocol, *
 
     ``crop``: pixels per side the output lacks (:func:`output_crop`); the reference (and the colour
     planes) are cropped to match before the protocol's shave.
+
+    A Y-only output on a colour image is taken to be in the preparation's luma
+    (``y_definition``). ``score_image`` reads a Y-only output as MATLAB Y; when the preparation and
+    a Y-only protocol share another definition (``explain``'s setups), the output is that
+    protocol's own Y and is scored against the reference's Y directly, as ``score_image`` scores a
+    MATLAB-Y output under a MATLAB-Y protocol.
     """
+    reference = _cut(prepared.reference, crop)
+    scale = prepared.preparation.scale
+    own_luma = prepared.preparation.y_definition == protocol.y_definition != Y_MODEL_DEFINITION
+    if own_luma and protocol.spaces == ("y",) and output.ndim == 2 and reference.ndim == 3:
+        if output.shape != reference.shape[:2]:
+            raise ImageError(f"score_prepared: output of shape {output.shape} does not match the reference {reference.shape}")
+        value_psnr, value_ssim = score_planes(y_of_rgb(reference, protocol), quantise_output(output, protocol), protocol,
+                                              scale, "y")
+        return Scores(psnr_y=value_psnr, ssim_y=value_ssim)
     rgb = colour_output(prepared, output, crop=crop) if "rgb" in protocol.spaces else None
-    return score_image(_cut(prepared.reference, crop), output, protocol, prepared.preparation.scale, output_rgb=rgb)
+    return score_image(reference, output, protocol, scale, output_rgb=rgb)
 
 
 @dataclass(frozen=True)

@@ -314,6 +314,24 @@ def _file(source: ModelSource) -> ResolvedModel:
     return ResolvedModel(source, "state-dict", srcnn_from_state_dict(state, padding, str(path)), identity, notes=notes)
 
 
+def y_srcnn(spec: str, command: str) -> SRCNN | None:
+    """The one-channel SRCNN with ``same`` padding that ``spec`` names (None for ``bicubic``): what
+    ``explain`` and ``pitfalls`` (``command``) run, on Y planes of the input's size.
+
+    Raises
+    ------
+    SpecError
+        Any other model.
+    """
+    resolved = resolve_model(spec)
+    model = resolved.srcnn
+    if resolved.module is not None and (model is None or model.config.channels != 1 or model.config.padding == "valid"):
+        what = (f"a {model.config.channels}-channel SRCNN with {model.config.padding!r} padding" if model is not None
+                else MODEL_KINDS[resolved.kind])
+        raise SpecError(f"{command} runs one-channel (Y) SRCNNs with 'same' padding; {spec} is {what}")
+    return model
+
+
 __all__ = [
     "ASSUMED_PADDING",
     "MODEL_KINDS",
@@ -321,4 +339,5 @@ __all__ = [
     "ResolvedModel",
     "resolve_model",
     "srcnn_from_state_dict",
+    "y_srcnn",
 ]

@@ -56,16 +56,9 @@ MAT_KEYS: tuple[str, ...] = (
 #: ``format`` field of sr-audit checkpoints.
 CHECKPOINT_FORMAT = "sr-audit-srcnn/1"
 
-#: What ``--weights`` accepts besides a file: the identity model on the degraded input.
+#: What ``--model`` (``--weights``) accepts besides a file: the identity model on the degraded
+#: input (:mod:`sr_audit.model_source` reads every model source).
 BICUBIC = "bicubic"
-
-#: File suffixes and what they are read as.
-WEIGHT_SUFFIXES: dict[str, str] = {
-    ".mat": "the SRCNN authors' MATLAB weights (load_authors_mat)",
-    ".pt": "an sr-audit checkpoint (load_model)",
-    ".pth": "an sr-audit checkpoint (load_model)",
-}
-
 
 def _filter_size(n: int, path: Path, key: str) -> int:
     f = math.isqrt(n)
@@ -230,20 +223,3 @@ def checkpoint_model(payload: Mapping[str, Any], path: Path) -> LoadedModel:
     except RuntimeError as exc:
         raise DataError(f"{path}: parameters do not fit the saved config {config.name}: {first_line(exc)}") from None
     return LoadedModel(model=model.eval(), metadata=dict(payload["metadata"]))
-
-
-def load_weights(spec: str | os.PathLike[str]) -> SRCNN | None:
-    """The model ``--weights`` names: :data:`BICUBIC` gives None (the identity), a ``.mat`` the
-    authors' weights, a ``.pt``/``.pth`` an sr-audit checkpoint."""
-    if str(spec).strip().lower() == BICUBIC:
-        return None
-    path = Path(spec)
-    suffix = path.suffix.lower()
-    if suffix == ".mat":
-        return load_authors_mat(path)
-    if suffix in WEIGHT_SUFFIXES:
-        return load_model(path).model
-    raise DataError(
-        f"weights {str(spec)!r}: give '{BICUBIC}' or a file ending in "
-        + ", ".join(f"{s} ({what})" for s, what in WEIGHT_SUFFIXES.items())
-    )

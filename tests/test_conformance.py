@@ -32,15 +32,15 @@ import pytest
 import torch
 
 from sr_audit.cli.main import main_from_args
+from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
 from sr_audit.datasets import Dataset, ImageRecord, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import SpecError
-from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
 from sr_audit.evaluate import evaluate, evaluate_image
 from sr_audit.metrics import Scores
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.protocol import PROTOCOLS
-from sr_audit.weights import load_weights
+from sr_audit.weights import load_authors_mat
 
 #: The paper's degradation generation (see the module docstring).
 BACKEND = "matlab-legacy"
@@ -72,7 +72,7 @@ def _dataset(root: Path, name: str) -> Dataset:
 @functools.lru_cache(maxsize=None)
 def _mean(root: Path, weights: str, dataset: str, scale: int, backend: str = BACKEND) -> Scores:
     """Mean scores of the shipped ``weights`` folder (or ``bicubic``), cached across tests."""
-    model = None if weights == "bicubic" else load_weights(root / "srcnn_official_weights" / weights / f"x{scale}.mat")
+    model = None if weights == "bicubic" else load_authors_mat(root / "srcnn_official_weights" / weights / f"x{scale}.mat")
     return evaluate(model, _dataset(root, dataset), Degradation.parse(backend, scale=scale), PAPER).mean
 
 
@@ -122,7 +122,7 @@ def test_modern_matlab_misses_a_published_digit(shared_datasets: Path):
 
 def test_float64_inference_changes_nothing_published(shared_datasets: Path):
     """Three Set5 images at x3 through 9-1-5: float32 and float64 agree to 1e-4 dB per image."""
-    model = load_weights(shared_datasets / "srcnn_official_weights" / "9-1-5_T91" / "x3.mat")
+    model = load_authors_mat(shared_datasets / "srcnn_official_weights" / "9-1-5_T91" / "x3.mat")
     small = Dataset("Set5 subset", "tests", tuple(r for r in _dataset(shared_datasets, "Set5") if r.name != "baby_GT")[:3])
     deg = Degradation.parse(BACKEND, scale=3)
     single, double = (evaluate(model, small, deg, PAPER, precision=p) for p in ("float32", "float64"))

@@ -13,7 +13,8 @@ from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.infer import auto_tile, bytes_per_pixel, halo, infer
 from sr_audit.model import PADDINGS, SRCNN, SRCNNConfig
-from sr_audit.weights import load_authors_mat, load_model, load_weights, save_model
+from sr_audit.model_source import resolve_model
+from sr_audit.weights import load_authors_mat, load_model, save_model
 
 
 # ---------------------------------------------------------------- direct float64 reference of SRCNN.m
@@ -129,7 +130,7 @@ def test_checkpoint_round_trip(tmp_path: Path):
     assert not loaded.training
     double = load_authors_mat_like(tmp_path)
     save_model(tmp_path / "d.pth", double)
-    assert load_weights(tmp_path / "d.pth").conv1.weight.dtype == torch.float64
+    assert resolve_model(str(tmp_path / "d.pth")).srcnn.conv1.weight.dtype == torch.float64
 
 
 def load_authors_mat_like(tmp_path: Path) -> SRCNN:
@@ -149,9 +150,10 @@ def test_checkpoint_errors(tmp_path: Path):
     torch.save({"state_dict": {}}, tmp_path / "foreign.pt")
     with pytest.raises(DataError, match="format 'sr-audit-srcnn/1' expected"):
         load_model(tmp_path / "foreign.pt")
-    assert load_weights("Bicubic") is None
-    with pytest.raises(DataError, match="give 'bicubic' or a file ending in .mat"):
-        load_weights(tmp_path / "w.onnx")
+    assert resolve_model("Bicubic").module is None
+    (tmp_path / "w.onnx").write_bytes(b"onnx")
+    with pytest.raises(DataError, match="w.onnx: not a TorchScript file, an sr-audit checkpoint or a state_dict"):
+        resolve_model(str(tmp_path / "w.onnx"))
 
 
 # ---------------------------------------------------------------- device

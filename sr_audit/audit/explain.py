@@ -76,8 +76,9 @@ from sr_audit.evaluate import (
 )
 from sr_audit.markdown import markdown_table
 from sr_audit.model import SRCNN
+from sr_audit.model_source import y_srcnn
 from sr_audit.protocol import SPACES, Protocol, SSIMSpec
-from sr_audit.weights import BICUBIC, load_weights
+from sr_audit.weights import BICUBIC
 
 #: SSIM implementations, as arguments of skimage.metrics.structural_similarity.
 SSIM_VARIANTS: dict[str, SSIMSpec] = {
@@ -442,12 +443,7 @@ def explain(
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
         raise SpecError(f"scale must be an integer >= 2, got {scale!r}")
     weights_name = str(weights) if weights is not None else default_weights(scale, data_root)
-    model = load_weights(weights_name)
-    if model is not None and (model.config.channels != 1 or model.config.padding == "valid"):
-        raise SpecError(
-            f"explain runs one-channel (Y) SRCNNs with 'same' padding; {weights_name} is {model.config.channels}-channel "
-            f"with {model.config.padding!r} padding"
-        )
+    model = y_srcnn(weights_name, "explain")
     dataset = load_dataset(data if data is not None else default_data(data_root), data_root=data_root)
     runner = _Runner(dataset, int(scale), model)
 

@@ -45,10 +45,10 @@ from sr_audit.image_io import im2double
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import quantise_output
 from sr_audit.model import SRCNN
+from sr_audit.model_source import y_srcnn
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.resize import resize
 from sr_audit.rounding import quantize
-from sr_audit.weights import load_weights
 
 #: Protocol of every pipeline: the SRCNN authors' (Y of MATLAB rgb2ycbcr rounded, ``uint8(x*255)``,
 #: shave = scale, peak 255, a grayscale image its own Y), Y only.
@@ -357,12 +357,7 @@ def pitfalls(
     if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 2:
         raise SpecError(f"scale must be an integer >= 2, got {scale!r}")
     weights_name = str(weights) if weights is not None else default_weights(int(scale), data_root)
-    model = load_weights(weights_name)
-    if model is not None and (model.config.channels != 1 or model.config.padding == "valid"):
-        raise SpecError(
-            f"pitfalls runs one-channel (Y) SRCNNs with 'same' padding; {weights_name} is {model.config.channels}-channel "
-            f"with {model.config.padding!r} padding"
-        )
+    model = y_srcnn(weights_name, "pitfalls")
     dataset: Dataset = load_dataset(data, data_root=data_root)
     scorer = _Scorer(int(scale), model)
     rows, per_image = [], []
