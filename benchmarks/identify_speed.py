@@ -8,9 +8,14 @@ default) and exhaustively (``Search(prune=False)``: every method at every geomet
 whole image), prints both times and their ratio, and checks that the two give the same verdicts,
 equal sets and per-pair best exact fractions.
 
+With ``--hr-multiple`` each HR is first cropped to a multiple of its scale (as SelfExSR and
+BasicSR's GTmod12 folders ship BSD100), so the only geometry is ``either`` and every method can be
+crop-screened; without it the 481x321 HR also admits ``full`` and ``resize-to-fit``, which only the
+MATLAB ports can crop-screen (``CROP_BY_RATIO``).
+
 Usage::
 
-    python benchmarks/identify_speed.py [--scales 2,3,4] [--markdown]
+    python benchmarks/identify_speed.py [--scales 2,3,4] [--hr-multiple] [--markdown]
 """
 from __future__ import annotations
 
@@ -74,8 +79,9 @@ def _crops() -> list[np.ndarray]:
     return crops
 
 
-def build(root: Path, scales: list[int]) -> dict[int, tuple[Path, Path, list[str]]]:
+def build(root: Path, scales: list[int], hr_multiple: bool) -> dict[int, tuple[Path, Path, list[str]]]:
     """One HR/LR folder pair per scale; returns scale -> (HR dir, LR dir, pipeline per pair)."""
+    from sr_audit.degradation import modcrop
     from sr_audit.image_io import write_image
 
     pipelines = list(_pipelines().items())
@@ -88,7 +94,7 @@ def build(root: Path, scales: list[int]) -> dict[int, tuple[Path, Path, list[str
         lr_dir.mkdir()
         used = []
         for j in range(N_PAIRS[s]):
-            hr = next(crops)
+            hr = modcrop(next(crops), s) if hr_multiple else next(crops)
             name, make = pipelines[n % len(pipelines)]
             n += 1
             write_image(hr_dir / f"img{j:02d}.png", hr)
@@ -101,6 +107,7 @@ def build(root: Path, scales: list[int]) -> dict[int, tuple[Path, Path, list[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="2,3,4", help="comma-separated subset of 2,3,4")
+    parser.add_argument("--hr-multiple", action="store_true", help="crop each HR to a multiple of its scale first")
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     args = parser.parse_args(argv)
     scales = [int(s) for s in args.scales.split(",")]
@@ -109,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        sets = build(Path(tmp), scales)
+        sets = build(Path(tmp), scales, args.hr_multiple)
         hr_dir, lr_dir, _ = sets[scales[0]]
         identify(hr_dir, lr_dir, specs=["pil", "tf:bicubic", "torch:bicubic", "skimage", "cv2", "matlab"], progress=False)  # imports
         times: dict[str, float] = {}
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     n_pairs = sum(r[1] for r in rows)
     fast, slow = times["crop screen (default)"], times["exhaustive"]
     print(f"load average at the start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; {os.cpu_count()} CPUs; "
-          f"{len(candidate_specs())} specs installed")
+          f"{len(candidate_specs())} specs installed; HR {'cropped to a multiple of the scale' if args.hr_multiple else '481x321'}")
     header = ["scale", "pairs", "computations scored (crop screen)", "computations scored (exhaustive)", "same result"]
     if args.markdown:
         print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))

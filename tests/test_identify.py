@@ -118,6 +118,9 @@ def test_area_averages_are_equal_and_listed(tmp_path: Path) -> None:
     text = report_text(result)
     assert "these cannot be told apart on this data" in text and "tf:area-aa [uint8, float/" in text
     assert result.equivalence.describe() in text
+    v = result.verdict
+    assert len(v.equal_exact) == len(v.equal) and all(0.9 < e <= 1.0 for e in v.equal_exact)
+    assert f"equal to {v.method.label} on every pair ({len(v.equal)}; mean exact-match)" in text
 
 
 def test_unantialiased_kernels_are_equal_at_odd_factors(tmp_path: Path) -> None:

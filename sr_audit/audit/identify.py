@@ -307,6 +307,9 @@ class Verdict:
         Best or equal to the best on most pairs, then highest mean exact fraction.
     equal : tuple of Method
         Every other method whose output is equal to ``method``'s on every pair.
+    equal_exact : tuple of float
+        The mean exact fraction of each of ``equal`` (equal is not identical: they may differ on
+        the .5 ties or on up to 1 % of the pixels).
     match : bool
         ``method`` is matched on every pair.
     pairs_matched : int
@@ -329,6 +332,7 @@ class Verdict:
 
     method: Method
     equal: tuple[Method, ...]
+    equal_exact: tuple[float, ...]
     match: bool
     pairs_matched: int
     pairs_won: int
@@ -445,7 +449,7 @@ class Identification:
                 "match": v.match,
                 "text": v.text(),
                 **method(v.method),
-                "equal": [m.label for m in v.equal],
+                "equal": [{"method": m.label, "mean_exact": e} for m, e in zip(v.equal, v.equal_exact)],
                 "pairs_matched": v.pairs_matched,
                 "pairs_won": v.pairs_won,
                 "n_pairs": v.n_pairs,
@@ -560,14 +564,10 @@ def _choose_scales(
 ) -> tuple[str, tuple[float | None, ...], str]:
     """(mode, scales to search, how they were chosen)."""
     given = _parse_scale(scale)
-    if all(hr == lr or (lr[0] >= hr[0] - 4 and lr[1] >= hr[1] - 4 and lr[0] <= hr[0] and lr[1] <= hr[1]) for hr, lr in sizes.values()):
-        if given is not None and given != int(given):
-            raise SpecError(f"down-then-up data (LR files of the HR size) needs an integer scale, got {given}")
-        options = (int(given),) if given is not None else ((named,) if named else DOWN_UP_SCALES)
-        source = "given" if given is not None else ("from the file names" if named else "each of " + ", ".join(f"x{s}" for s in DOWN_UP_SCALES) + " searched")
-        for name, (hr, lr) in sizes.items():
-            if not any(down_up_geometries(hr, lr, s) for s in options):
-                raise ImageError(f"pair {name}: HR {hr[0]}x{hr[1]} and LR {lr[0]}x{lr[1]}: neither equal nor the modcrop of the HR; check the pairing")
+    integer = given is not None and given == int(given)
+    options = (int(given),) if integer else ((named,) if named else DOWN_UP_SCALES)  # type: ignore[arg-type]
+    if all(any(down_up_geometries(hr, lr, s) for s in options) for hr, lr in sizes.values()):
+        source = "given" if integer else ("from the file names" if named else "each of " + ", ".join(f"x{s}" for s in DOWN_UP_SCALES) + " searched")
         return "down-up", options, source
     if given is not None:
         for name, (hr, lr) in sizes.items():
@@ -1001,7 +1001,11 @@ def _equal_set(pairs: dict[str, _Pair], results: dict[str, _PairResult], verdict
             if r["scored"] and r["output"] == mine[name]["output"]:
                 survivors.add(label)
                 continue
-            if equivalence.equal(pair.output(c), v_out, v_ties):
+            out = pair.output(c)
+            if not r["scored"]:
+                exact, mse, p = pair.score(out)
+                r.update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
+            if equivalence.equal(out, v_out, v_ties):
                 survivors.add(label)
         candidates = survivors
         if not candidates:
@@ -1158,6 +1162,7 @@ def identify(
     verdict = Verdict(
         method=verdict_method,
         equal=tuple(equal),
+        equal_exact=tuple(_mean_stats(_best_rows(results, m.label, order))[0] for m in equal),
         match=matched == len(pairs),
         pairs_matched=matched,
         pairs_won=most,
@@ -1275,6 +1280,11 @@ def report_text(result: Identification) -> str:
         "",
         f"verdict: {v.text()}",
     ]
+    if v.equal:
+        lines.append(
+            f"equal to {v.method.label} on every pair ({len(v.equal)}; mean exact-match): "
+            + "; ".join(f"{m.label} {e:.4f}" for m, e in zip(v.equal, v.equal_exact))
+        )
     if v.nearest:
         lines.append("nearest candidates (mean over the pairs):")
         lines += [f"- {m.label}: exact-match {e:.4f}, PSNR {_fmt_psnr(p)}" for m, e, p in v.nearest]
