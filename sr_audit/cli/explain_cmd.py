@@ -40,8 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, help="folder or set name (default: Set5 from the data root, else the embedded eval images)")
     p.add_argument("--data-root", default=None, help=f"where set names and weights are looked up (default ${DATA_ENV}, else ../shared/datasets)")
     p.add_argument("--scale", type=int, default=3, help="integer super-resolution factor >= 2 (default 3)")
-    p.add_argument("--weights", default=None, metavar=f"FILE|{BICUBIC}",
-                   help=f"model (default: the authors' 9-1-5 T91 weights for the scale under the data root, else {BICUBIC})")
+    p.add_argument("--model", "--weights", dest="weights", default=None, metavar=f"FILE|{BICUBIC}",
+                   help="a one-channel SRCNN with 'same' padding: the authors' .mat, an sr-audit checkpoint or an SRCNN "
+                        f"state_dict (default: the authors' 9-1-5 T91 weights for the scale under the data root, else "
+                        f"{BICUBIC}); --weights is an alias")
     p.add_argument("--order", default=None, metavar="F,F,...",
                    help=f"order of the factors in the walk (default {','.join(FACTORS)}; missing ones follow in that order)")
     p.add_argument("--json", action="store_true", help="print the steps, per-image scores and setups as JSON")

@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder of images or a set name (default: the embedded eval images, skimage.data)")
     p.add_argument("--data-root", default=None, help=f"where set names and weights are looked up (default ${DATA_ENV}, else ../shared/datasets)")
     p.add_argument("--scale", type=int, default=3, help="integer super-resolution factor >= 2 (default 3)")
-    p.add_argument("--weights", default=None, metavar=f"FILE|{BICUBIC}",
-                   help=f"model (default: the authors' 9-1-5 T91 weights for the scale under the data root, else {BICUBIC})")
+    p.add_argument("--model", "--weights", dest="weights", default=None, metavar=f"FILE|{BICUBIC}",
+                   help="a one-channel SRCNN with 'same' padding: the authors' .mat, an sr-audit checkpoint or an SRCNN "
+                        f"state_dict (default: the authors' 9-1-5 T91 weights for the scale under the data root, else "
+                        f"{BICUBIC}); --weights is an alias")
     p.add_argument("--json", action="store_true", help="print the table and per-image scores as JSON")
     p.set_defaults(func=_run)
