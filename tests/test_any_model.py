@@ -100,6 +100,13 @@ def test_cli_eval_any_model(data: Path, srcnn: SRCNN, tmp_path: Path, capsys: py
     assert main_from_args([*argv, "--weights", str(path)]) == 0
     captured = capsys.readouterr()
     assert "assumed same-zero" in captured.err and "SRCNN 5-1-3, same-zero" in json.loads(captured.out)["model"]
+    from_state = json.loads(captured.out)["mean"]
+    traced = tmp_path / "srcnn_traced.pt"
+    torch.jit.save(torch.jit.trace(srcnn, torch.rand(1, 1, 24, 24)), str(traced))
+    assert main_from_args([*argv, "--model", str(traced)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert "torchscript, input upsampled" in record["model"]
+    assert record["mean"]["psnr_y"] == pytest.approx(from_state["psnr_y"], abs=1e-4)
 
 
 def test_help_states_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
