@@ -883,7 +883,7 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
 
     def record(c: _Computation, out: np.ndarray, exact: float, mse: float, p: float, slack: float) -> None:
         rows[c].update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
-        if exact >= best[0]:
+        if exact >= best[0]:  # on a tie of exact fractions, the larger slack (either may rank first)
             best[:] = [exact, slack if exact > best[0] else max(slack, best[1])]
         if exact > best[0] - best[1] - 1e-12:
             kept[c] = out
@@ -891,9 +891,7 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
     def score(c: _Computation) -> np.ndarray:
         out = pair.output(c)
         exact, mse, p = pair.score(out)
-        # on a tie of exact fractions, the larger slack (either may rank first)
-        slack = equivalence.slack(pair.ties(c, equivalence)) if exact >= best[0] else 0.0
-        record(c, out, exact, mse, p, slack)
+        record(c, out, exact, mse, p, equivalence.slack(pair.ties(c, equivalence)) if exact >= best[0] else 0.0)
         return out
 
     bounds, crops = _crop_bounds(pair, pair.comps, search) if search.prune else ({}, {})
@@ -956,13 +954,20 @@ def _pair_summary(pair: _Pair, res: _PairResult, order: dict[str, int], criterio
     }, winners
 
 
+def _score_row(pair: _Pair, c: _Computation, row: dict[str, Any]) -> np.ndarray:
+    """Score ``c`` on the whole image into its ``row`` (once); returns its output."""
+    out = pair.output(c)
+    if not row["scored"]:
+        exact, mse, p = pair.score(out)
+        row.update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
+    return out
+
+
 def _ensure(pair: _Pair, res: _PairResult, labels: set[str]) -> None:
     """Score every computation of these methods on the pair (whole image)."""
     for c, r in res.rows.items():
         if c.method.label in labels and not r["scored"]:
-            out = pair.output(c)
-            exact, mse, p = pair.score(out)
-            r.update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
+            _score_row(pair, c, r)
 
 
 def _best_rows(results: dict[str, _PairResult], label: str, order: dict[str, int]) -> dict[str, dict[str, Any]]:
@@ -1001,11 +1006,7 @@ def _equal_set(pairs: dict[str, _Pair], results: dict[str, _PairResult], verdict
             if r["scored"] and r["output"] == mine[name]["output"]:
                 survivors.add(label)
                 continue
-            out = pair.output(c)
-            if not r["scored"]:
-                exact, mse, p = pair.score(out)
-                r.update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
-            if equivalence.equal(out, v_out, v_ties):
+            if equivalence.equal(_score_row(pair, c, r), v_out, v_ties):
                 survivors.add(label)
         candidates = survivors
         if not candidates:
