@@ -202,3 +202,12 @@ def test_matrix_with_a_pretrained_row(data: Path, tmp_path: Path) -> None:
     assert again.report is not None and f"| {row} |" in Path(again.report.markdown).read_text(), "a row of the report"
     with pytest.raises(SpecError, match="never 'bicubic'"):
         dataclasses.replace(plan, external=(ModelSource("bicubic"),))
+
+
+def test_matrix_model_option_splits_architecture_and_pretrained() -> None:
+    from sr_audit.cli.matrix_cmd import split_models
+
+    assert split_models(None) == (None, ())
+    assert split_models(["9-1-5", "a.pt", "pkg.mod:make"]) == ("9-1-5", ("a.pt", "pkg.mod:make"))
+    with pytest.raises(SpecError, match="at most once"):
+        split_models(["9-1-5", "9-5-5"])
