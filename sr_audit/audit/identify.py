@@ -45,9 +45,10 @@ Scores, equality, verdict
   PSNR never makes a match.
 * An output is *equal* to a reference output by :class:`Equivalence` (default :data:`EQUAL`): no
   pixel differs by more than one grey level, and apart from the pixels where the reference's
-  unrounded value is an exact .5 tie (float path), fewer than 1 % of the pixels differ (the share
-  a match may miss). This allows the float noise at .5 ties between libraries that compute the
-  same arithmetic.
+  unrounded value is an exact .5 tie (float path), fewer than 0.1 % of the pixels differ. This
+  allows the float noise at .5 ties between libraries that compute the same arithmetic, and no
+  more: an output that differs on more pixels is told apart, and when it still matches, the
+  report lists it as "also a match, told apart".
 * The data-set verdict is the method that is best or equal to the best on most pairs, then with the
   highest mean exact fraction. It *matches* when it is matched on every pair. Its equal set is every
   method whose output is equal to the verdict's on every pair: "these cannot be told apart on this
@@ -62,9 +63,9 @@ in the whole image (the :attr:`Search.margin` LR rows and columns at the cut are
 ``k`` mismatches there bound the method's whole-image exact fraction by ``1 - k / N``. Methods are
 then scored on the whole image in the order of their bounds, and a method is dropped only when its
 bound is below the pair's best exact fraction minus :meth:`Equivalence.slack` (the most an equal
-output can lose: the 1 % plus the best's share of .5 ties), so it can be neither the best nor
-equal to it, and, on a pair nothing matches, below the
-:attr:`Search.nearest`-th best distinct output. Every method scored on the whole image after a
+output can lose: the 0.1 % plus the best's share of .5 ties), so it can be neither the best nor
+equal to it, and below the match criterion on a matched pair (so every match is known), or below
+the :attr:`Search.nearest`-th best distinct output on a pair nothing matches. Every method scored on the whole image after a
 crop screen is checked against its crop output; one disagreement (a backend whose output is not
 local) makes the pair be re-scored without pruning, and the report says so. ``full`` and
 ``resize-to-fit`` map by a ratio that is not ``1/s``; a crop reproduces it only for the backends of
@@ -189,7 +190,7 @@ class Equivalence:
     """
 
     max_abs_diff: int = 1
-    max_fraction: float = 1e-2
+    max_fraction: float = 1e-3
     tie_window: float = 1e-4
 
     def __post_init__(self) -> None:
@@ -309,7 +310,10 @@ class Verdict:
         Every other method whose output is equal to ``method``'s on every pair.
     equal_exact : tuple of float
         The mean exact fraction of each of ``equal`` (equal is not identical: they may differ on
-        the .5 ties or on up to 1 % of the pixels).
+        the .5 ties and on fewer than 0.1 % of the other pixels).
+    also_matching : tuple of (Method, float)
+        Methods that are not equal to ``method`` but also match on every pair, with their mean
+        exact fractions: the data tells them apart, the criterion does not.
     match : bool
         ``method`` is matched on every pair.
     pairs_matched : int
@@ -333,6 +337,7 @@ class Verdict:
     method: Method
     equal: tuple[Method, ...]
     equal_exact: tuple[float, ...]
+    also_matching: tuple[tuple[Method, float], ...]
     match: bool
     pairs_matched: int
     pairs_won: int
@@ -358,6 +363,11 @@ class Verdict:
                 line += (
                     f"; these cannot be told apart on this data: {self.method.label} and {len(self.equal)} more, "
                     f"{compact_labels(self.equal)} ({self.equivalence.describe()})"
+                )
+            if self.also_matching:
+                line += (
+                    "; also a match on every pair but told apart from it by the data (mean exact-match): "
+                    + ", ".join(f"{m.label} {e:.4f}" for m, e in self.also_matching)
                 )
             return line
         if self.pairs_matched:
@@ -450,6 +460,7 @@ class Identification:
                 "text": v.text(),
                 **method(v.method),
                 "equal": [{"method": m.label, "mean_exact": e} for m, e in zip(v.equal, v.equal_exact)],
+                "also_matching": [{"method": m.label, "mean_exact": e} for m, e in v.also_matching],
                 "pairs_matched": v.pairs_matched,
                 "pairs_won": v.pairs_won,
                 "n_pairs": v.n_pairs,
@@ -903,7 +914,9 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
     faithful = True
     for c in screened:
         floor = best[0] - best[1]
-        if not criterion.is_match(best[0]):
+        if criterion.is_match(best[0]):
+            floor = min(floor, criterion.min_exact_fraction)
+        else:
             distinct = sorted({r["output"]: r["exact"] for r in rows.values() if r["scored"]}.values(), reverse=True)
             floor = min(floor, distinct[search.nearest - 1] if len(distinct) >= search.nearest else -1.0)
         if bounds[c] < floor:
@@ -1133,6 +1146,18 @@ def identify(
     matched = sum(criterion.is_match(r["exact"]) for r in mine.values())
     equal = _equal_set(pairs, results, verdict_method, order, equivalence)
 
+    matched_on: dict[str, dict[str, float]] = {}  # label -> pair -> its best exact fraction, matches only
+    for name, res in results.items():
+        for r in res.rows.values():
+            if r["scored"] and criterion.is_match(r["exact"]):
+                per_pair = matched_on.setdefault(r["method"], {})
+                per_pair[name] = max(per_pair.get(name, 0.0), r["exact"])
+    told_apart = {best_label} | {m.label for m in equal}
+    also = [
+        (by_label[label], float(np.mean(list(per_pair.values()))))
+        for label, per_pair in sorted(matched_on.items(), key=lambda kv: order[kv[0]])
+        if label not in told_apart and len(per_pair) == len(pairs)
+    ]
     nearest: list[tuple[Method, float, float]] = []
     if matched < len(pairs):
         labels: set[str] = set()
@@ -1164,6 +1189,7 @@ def identify(
         method=verdict_method,
         equal=tuple(equal),
         equal_exact=tuple(_mean_stats(_best_rows(results, m.label, order))[0] for m in equal),
+        also_matching=tuple(also),
         match=matched == len(pairs),
         pairs_matched=matched,
         pairs_won=most,
