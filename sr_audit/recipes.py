@@ -75,6 +75,7 @@ OPTIMIZERS: dict[str, str] = {
 #: Losses: name -> definition over a batch of B targets.
 LOSSES: dict[str, str] = {
     "mse": "mean over the batch and all target pixels of (output - target)² (torch.nn.MSELoss)",
+    "l1": "mean over the batch and all target pixels of |output - target| (torch.nn.L1Loss)",
     "caffe-euclidean": "sum over all target pixels of (output - target)², divided by 2B (Caffe EuclideanLoss, the paper)",
 }
 
@@ -225,6 +226,10 @@ class Recipe:
         the identity on its input: residual learning inside a plain SRCNN) or ``identity-frozen``
         (that path kept fixed while the other maps learn the residual). Needs ``n1`` and ``n2``
         above ``channels``.
+    average : float
+        Decay ``d`` of an exponential moving average of the parameters, in [0, 1): after every
+        step ``avg = d * avg + (1 - d) * params`` (from the initial parameters); evaluations and the
+        saved model use the average. 0 (paper) uses the last step's parameters.
 
     Notes
     -----
@@ -260,6 +265,7 @@ class Recipe:
     centre: bool = False
     augment: str = "none"
     skip: str = "none"
+    average: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -297,6 +303,7 @@ class Recipe:
             raise SpecError(f"recipe centre must be true or false, got {self.centre!r}")
         _choice(self.augment, AUGMENTATIONS, "augment")
         _choice(self.skip, SKIPS, "skip")
+        _fraction(self.average, "average", upper_open=True)
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
@@ -410,7 +417,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none"}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "average": 0.0}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:

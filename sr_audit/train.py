@@ -59,6 +59,7 @@ deterministic anyway.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import io
 import json
@@ -211,6 +212,8 @@ def loss_function(recipe: Recipe) -> Callable[[torch.Tensor, torch.Tensor], torc
     """``(output, target) -> scalar`` for the recipe's ``loss`` (:data:`sr_audit.recipes.LOSSES`)."""
     if recipe.loss == "mse":
         return F.mse_loss
+    if recipe.loss == "l1":
+        return F.l1_loss
 
     def caffe_euclidean(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return (output - target).square().sum() / (2 * output.shape[0])
@@ -273,6 +276,7 @@ class _Run:
         self.train_seconds = 0.0
         self.first_loss: float | None = None
         self.history: list[dict[str, float]] = []
+        self.average: list[torch.Tensor] | None = None  # the recipe's running average of the parameters
 
     def state(self, identity: str) -> dict[str, Any]:
         return {
@@ -288,6 +292,7 @@ class _Run:
             "train_seconds": self.train_seconds,
             "first_loss": self.first_loss,
             "history": json.dumps(self.history),
+            "average": None if self.average is None else [t.detach().cpu().clone() for t in self.average],
         }
 
     def restore(self, state: Mapping[str, Any], device: torch.device) -> None:
@@ -299,6 +304,9 @@ class _Run:
         self.train_seconds = float(state["train_seconds"])
         self.first_loss = state["first_loss"]
         self.history = json.loads(state["history"])
+        if self.average is not None:
+            for kept, saved in zip(self.average, state["average"]):
+                kept.copy_(saved)
 
 
 #: Training samples: the paper's fixed windows or random crops drawn every epoch.
@@ -419,6 +427,8 @@ def train_patches(
     frozen = IdentityPath.of(model) if recipe.skip == "identity-frozen" else None
     fixed = None if frozen is None else {k: v.to(dev, torch.float32) for k, v in frozen.weights().items()}
     run = _Run(model, optimizer, generator, n)
+    if recipe.average:
+        run.average = [p.detach().clone() for p in model.parameters()]
 
     if resume:
         if state_path is None:
@@ -445,8 +455,15 @@ def train_patches(
         return run.step >= total_steps if total_steps is not None else run.train_seconds >= seconds  # type: ignore[operator]
 
     def plain() -> SRCNN:
-        """The model as it runs on raw inputs: ``model`` itself, or with the mean folded in (``centre``)."""
-        return model if mean is None else fold_input_mean(model, mean).to(dev, memory_format=torch.channels_last)
+        """The model as it runs on raw inputs: ``model`` itself, or its running average (``average``), with
+        the mean folded in (``centre``)."""
+        net = model
+        if run.average is not None:
+            net = copy.deepcopy(model)
+            with torch.no_grad():
+                for param, kept in zip(net.parameters(), run.average):
+                    param.copy_(kept)
+        return net if mean is None else fold_input_mean(net, mean).to(dev, memory_format=torch.channels_last)
 
     def score() -> float | None:
         if evaluator is None:
@@ -510,6 +527,10 @@ def train_patches(
             optimizer.step()
             if frozen is not None:
                 frozen.restore(model, fixed)
+            if run.average is not None:
+                with torch.no_grad():
+                    for kept, param in zip(run.average, model.parameters()):
+                        kept.lerp_(param, 1.0 - recipe.average)
             window.append(loss.detach())
             run.step += 1
             now = time.perf_counter()

@@ -14,6 +14,7 @@ from sr_audit.train import (
     STATE_FILE,
     TrainingDivergedError,
     TrainOptions,
+    init_model,
     load_state,
     loss_function,
     train_patches,
@@ -78,6 +79,8 @@ def test_caffe_loss_is_mse_times_half_the_label_area():
     caffe = loss_function(get_recipe("paper"))(out, target)
     mse = loss_function(get_recipe("fast"))(out, target)
     assert caffe.item() == pytest.approx(mse.item() * 21 * 21 / 2, rel=1e-6)
+    l1 = loss_function(get_recipe("fast").replace(loss="l1"))(out, target)
+    assert l1.item() == pytest.approx((out - target).abs().mean().item(), rel=1e-6)
 
 
 # --- the loop ------------------------------------------------------------------------------------
@@ -117,7 +120,15 @@ def test_training_lowers_the_loss():
     assert losses[-1] < 0.5 * losses[0]
 
 
-@pytest.mark.parametrize("recipe", [SMALL, SMALL.replace(centre=True, augment="dihedral")], ids=["plain", "centre-dihedral"])
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        SMALL,
+        SMALL.replace(centre=True, augment="dihedral"),
+        SMALL.replace(centre=True, augment="dihedral", skip="identity-frozen", average=0.9),
+    ],
+    ids=["plain", "centre-dihedral", "skip-average"],
+)
 def test_resume_continues_bit_identically(tmp_path, recipe):
     p = _patches()
     # 6 steps per epoch (48 with 8 orientations): a resume in the middle of an epoch
@@ -135,6 +146,23 @@ def test_resume_continues_bit_identically(tmp_path, recipe):
     assert _same_weights(full, resumed)
     assert summary["steps"] == full_summary["steps"] == 24
     assert [h["loss"] for h in summary["history"]] == [h["loss"] for h in full_summary["history"]]
+
+
+def test_average_is_the_moving_average_of_the_iterates():
+    p = _patches()
+    recipe = SMALL.replace(schedule="constant", warmup=0.0)  # iterates that do not depend on the budget
+    model = SRCNN(recipe.model_config)
+    init_model(model, recipe, torch.Generator().manual_seed(2))
+    expected = [t.detach().clone() for t in model.parameters()]
+    for steps in (1, 2, 3):
+        iterate, _ = train_patches(p, recipe, seed=2, budget=Budget("steps", steps), options=QUIET)
+        for kept, param in zip(expected, iterate.parameters()):
+            kept.mul_(0.75).add_(param.detach(), alpha=0.25)
+    averaged, _ = train_patches(p, recipe.replace(average=0.75), seed=2, budget=Budget("steps", 3), options=QUIET)
+    assert all(torch.allclose(a, e, rtol=0, atol=1e-7) for a, e in zip(averaged.parameters(), expected))
+    assert not torch.allclose(averaged.conv1.weight, iterate.conv1.weight, atol=1e-4)
+    with pytest.raises(SpecError, match=r"average must be a number in \[0, 1\)"):
+        recipe.replace(average=1.0)
 
 
 def test_existing_checkpoint_needs_resume_and_must_match(tmp_path):
