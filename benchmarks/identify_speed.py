@@ -6,7 +6,7 @@ identification has one scale), each LR made by one of :data:`PIPELINES` in turn.
 same run, times :func:`sr_audit.audit.identify.identify` with the per-pair crop screen (the
 default) and exhaustively (``Search(prune=False)``: every method at every geometry on every
 whole image), prints both times and their ratio, and checks that the two give the same verdicts,
-equal sets and per-pair best exact fractions.
+equal sets, also-matching lists and per-pair best methods and exact fractions.
 
 With ``--hr-multiple`` each HR is first cropped to a multiple of its scale (as SelfExSR and
 BasicSR's GTmod12 folders ship BSD100), so the only geometry is ``either`` and every method can be
@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for s, (_, _, used) in sets.items():
             a, b = results["crop screen (default)"][s], results["exhaustive"][s]
             same = (a.verdict.method == b.verdict.method and a.verdict.equal == b.verdict.equal
+                    and a.verdict.also_matching == b.verdict.also_matching
                     and a.best["exact"].tolist() == b.best["exact"].tolist() and a.best["best"].tolist() == b.best["best"].tolist())
             rows.append((f"x{s}", len(used), int(a.best["scored"].sum()), int(b.best["scored"].sum()), "yes" if same else "NO"))
             for name, pipeline, best, exact in zip(a.best["pair"], used, a.best["best"], a.best["exact"]):
