@@ -60,6 +60,7 @@ def _pipelines() -> dict[str, Callable[[np.ndarray, int], np.ndarray]]:
 def _crops() -> list[np.ndarray]:
     """20 distinct 321x481 / 481x321 RGB crops of the bundled colour photographs."""
     import skimage.data
+
     from sr_audit.resize import resize
 
     sources = [skimage.data.astronaut(), skimage.data.coffee(), skimage.data.rocket(),

@@ -1136,8 +1136,8 @@ def identify(
     everywhere = set.intersection(*({c.method.label for c in p.comps} for p in pairs.values()))
     most = max(n for label, n in wins.items() if label in everywhere or not everywhere)
     contenders = {label for label, n in wins.items() if n == most and (label in everywhere or not everywhere)}
-    for name in pairs:
-        _ensure(pairs[name], results[name], contenders)
+    for name, pair in pairs.items():
+        _ensure(pair, results[name], contenders)
     stats = {label: _mean_stats(_best_rows(results, label, order)) for label in contenders}
     best_label = min(contenders, key=lambda m: (-stats[m][0], stats[m][1], order[m]))
     by_label = {c.method.label: c.method for p in pairs.values() for c in p.comps}
@@ -1170,8 +1170,8 @@ def identify(
                     labels.add(r["method"])
                 if len(seen) == search.nearest:
                     break
-        for name in pairs:
-            _ensure(pairs[name], results[name], labels)
+        for name, pair in pairs.items():
+            _ensure(pair, results[name], labels)
         ranked = sorted(labels, key=lambda m: (-_mean_stats(_best_rows(results, m, order))[0], order[m]))
         equal_labels = {m.label for m in equal}
         for label in ranked:
@@ -1292,14 +1292,20 @@ def report_text(result: Identification) -> str:
         "",
         result.pairing.describe(),
         "",
-        f"{v.n_pairs} pairs, {'down-then-up (LR files of the HR size)' if result.mode == 'down-up' else 'downscaled'}, "
-        f"scale {', '.join(_fmt_scale(s) for s in result.scales)} ({result.scale_source}).",
-        f"{result.n_methods} methods ({searched}) searched on every pair, each at every geometry that applies; "
-        f"match = {result.criterion.describe()}; {result.equivalence.describe()}.",
+        (
+            f"{v.n_pairs} pairs, {'down-then-up (LR files of the HR size)' if result.mode == 'down-up' else 'downscaled'}, "
+            f"scale {', '.join(_fmt_scale(s) for s in result.scales)} ({result.scale_source})."
+        ),
+        (
+            f"{result.n_methods} methods ({searched}) searched on every pair, each at every geometry that applies; "
+            f"match = {result.criterion.describe()}; {result.equivalence.describe()}."
+        ),
         "Pruning: " + (
-            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop bounds each modcrop "
-            f"method's exact fraction; a method is dropped only when its bound is below the pair's best minus "
-            f"{result.equivalence.max_fraction:g} and the best's share of .5 ties (so it can be neither best nor equal to it)"
+            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop bounds the exact "
+            f"fraction of each method at modcrop (and of the MATLAB ports at full and resize-to-fit); a method is "
+            f"dropped only when its bound is below the pair's best minus {result.equivalence.max_fraction:g} and the "
+            f"best's share of .5 ties, and below {result.criterion.min_exact_fraction:g} (so it can be neither best, "
+            "nor equal to it, nor a match); everything else is scored on the whole image"
             if result.search.prune else "none (every method scored on every whole image)"
         ) + ".",
         "",
@@ -1316,7 +1322,7 @@ def report_text(result: Identification) -> str:
         lines.append("nearest candidates (mean over the pairs):")
         lines += [f"- {m.label}: exact-match {e:.4f}, PSNR {_fmt_psnr(p)}" for m, e, p in v.nearest]
     if v.geometry == "either":
-        lines.append(f"geometry: every HR side is a multiple of the scale, so modcrop changes nothing")
+        lines.append("geometry: every HR side is a multiple of the scale, so modcrop changes nothing")
     lines += result.notes
     lines += ["", "legend:"]
     lines += [f"- {name}: {what}" for name, what in COMPUTES.items()]
@@ -1335,11 +1341,11 @@ __all__ = [
     "DOWN_UP_SCALES",
     "DOWN_UP_UP",
     "EQUAL",
-    "Equivalence",
     "FLOAT_ROUNDINGS",
     "GEOMETRIES",
-    "Identification",
     "MATCH",
+    "Equivalence",
+    "Identification",
     "MatchCriterion",
     "Method",
     "Search",
