@@ -12,6 +12,7 @@ import pytest
 from sr_audit import backends
 from sr_audit.audit.identify import (
     CROP_BY_RATIO,
+    NONLOCAL,
     Equivalence,
     MatchCriterion,
     Method,
@@ -280,10 +281,25 @@ def test_crops_map_as_the_whole_image(geometry: str) -> None:
                 continue
             pair = _Pair("p", hr, lr, [comp])
             crop = _crop_raw(pair, comp, Search())
+            if spec in NONLOCAL:
+                assert crop is None
+                continue
             assert crop is not None
             raw, (h, w) = crop
             assert h >= 40 and w >= 40
             assert np.array_equal(_finish(raw, method)[:h, :w], pair.output(comp)[:h, :w]), (spec, method.compute)
+
+
+def test_nonlocal_specs_differ_on_a_crop() -> None:
+    """Why NONLOCAL is never cropped: scikit-image's bicubic clips to the image's own range, so a
+    bright pixel far from a crop changes the output inside it (float path, no rounding involved)."""
+    hr = np.zeros((96, 96))
+    hr[10:20, 10:20] = 0.5  # a sharp-edged square: the cubic spline overshoots around it
+    hr[90, 90] = 1.0  # far from the top-left crop, but it raises the image's maximum
+    for spec in NONLOCAL:
+        whole = resize(hr, spec, size=(40, 40))[:10, :10]  # x2.4: fractional positions, so overshoot
+        crop = resize(hr[:48, :48], spec, size=(20, 20))[:10, :10]  # the same ratio
+        assert np.abs(whole - crop).max() > 1e-3, spec
 
 
 def test_down_then_up_inputs(tmp_path: Path) -> None:

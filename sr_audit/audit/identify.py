@@ -69,8 +69,9 @@ the :attr:`Search.nearest`-th best distinct output on a pair nothing matches. Ev
 crop screen is checked against its crop output; one disagreement (a backend whose output is not
 local) makes the pair be re-scored without pruning, and the report says so. ``full`` and
 ``resize-to-fit`` map by a ratio that is not ``1/s``; a crop reproduces it only for the backends of
-:data:`CROP_BY_RATIO`, given the whole image's ratio as its scale. Every other computation is scored
-on the whole image, ``Search.workers`` families at a time.
+:data:`CROP_BY_RATIO`, given the whole image's ratio as its scale. The specs of :data:`NONLOCAL`
+are never cropped. Every other computation is scored on the whole image, ``Search.workers``
+families at a time.
 """
 from __future__ import annotations
 
@@ -136,6 +137,11 @@ CROPPABLE: frozenset[str] = frozenset({"modcrop", "either"})
 #: resized by the whole image's ratio maps as the whole image does away from the cut (pinned by
 #: ``tests/test_identify.py``). OpenCV is not one: its float path at a ratio other than 1/s differs.
 CROP_BY_RATIO: frozenset[str] = frozenset({"matlab", "matlab-legacy"})
+
+#: Specs whose output at a pixel depends on the whole image, so no crop bounds them: scikit-image's
+#: order-3 zoom runs an IIR spline prefilter along each axis and clips the result to the image's
+#: own min..max (pinned by ``tests/test_identify.py``).
+NONLOCAL: frozenset[str] = frozenset({"skimage:bicubic+aa", "skimage:bicubic-aa"})
 
 #: Down specs of the down-then-up search (resolved to canonical specs; uninstalled ones skipped).
 DOWN_UP_DOWN: tuple[str, ...] = (
@@ -783,6 +789,8 @@ def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray,
     image's (module docstring), or None when ``c`` has no such crop or the crop is the whole image."""
     m = c.method
     hr_size = (int(pair.hr.shape[0]), int(pair.hr.shape[1]))
+    if m.spec in NONLOCAL or m.up in NONLOCAL:
+        return None
     if c.geometry in CROPPABLE:
         s = int(c.scale)  # type: ignore[arg-type]
         step = s if m.up is not None else 1  # output pixels per LR-scale block
@@ -1344,6 +1352,7 @@ __all__ = [
     "FLOAT_ROUNDINGS",
     "GEOMETRIES",
     "MATCH",
+    "NONLOCAL",
     "Equivalence",
     "Identification",
     "MatchCriterion",
