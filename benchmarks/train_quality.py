@@ -2,7 +2,7 @@
 
 For every scale of ``--scale`` (default 2, 3 and 4) and every budget of ``--minutes`` (default 0.5,
 1 and 5: one separate run per budget, so each run's schedule spans its own budget), the recipe
-(default ``fast``, altered by ``--change``) trains SRCNN on T91 degraded by ``--backend`` (default
+(default ``sprint``, the short-budget recipe of issue 12, altered by ``--change``) trains SRCNN on T91 degraded by ``--backend`` (default
 ``matlab``: modern MATLAB ``imresize``, the authors' float path), then the reference recipe
 (``--reference``, default ``pytorch-adam``: the popular PyTorch reimplementation's Adam 1e-4,
 batches of 16, 9-5-5 zero-padded) does the same, in the same process, by the same code
@@ -27,7 +27,7 @@ seeds. ``--reference none`` runs only the recipe. With CUDA present, ``--device 
 Usage::
 
     python benchmarks/train_quality.py [--minutes 0.5 1 5 | --steps N ...] [--scale 2 3 4]
-        [--steps-per-eval K | --seconds-per-eval S | --evals 20] [--recipe fast|FILE.json] [--change JSON]
+        [--steps-per-eval K | --seconds-per-eval S | --evals 20] [--recipe sprint|FILE.json] [--change JSON]
         [--reference pytorch-adam|none] [--seed 0 ...] [--threads 2] [--json]
 
 Needs the shared data sets (``--data-root``, ``$SR_AUDIT_DATA`` or ``../shared/datasets``).
@@ -191,7 +191,7 @@ def main() -> None:
     cadence.add_argument("--evals", type=int, default=20, help="... this many times evenly over each budget (default)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--recipe", default="fast", help="a recipe name or a .json recipe file")
+    parser.add_argument("--recipe", default="sprint", help="a recipe name or a .json recipe file")
     parser.add_argument("--change", default="{}", help="JSON object of recipe fields to change")
     parser.add_argument("--reference", default="pytorch-adam", help="the recipe raced against, or none")
     parser.add_argument("--seed", type=int, nargs="+", default=[0])

@@ -31,6 +31,14 @@ def test_paper_recipe_is_the_papers_setting():
     assert r.patch.label_size(r.model_config.shrink) == 21
 
 
+def test_sprint_is_fast_with_the_frozen_identity_path_and_a_higher_rate():
+    # what benchmarks/README.md measured: these three fields, nothing else, turn fast into sprint
+    fast, sprint = get_recipe("fast"), get_recipe("sprint")
+    changed = {k for k, v in sprint.as_dict().items() if fast.as_dict().get(k) != v}
+    assert changed == {"name", "description", "lr", "skip", "budget"}
+    assert (sprint.lr, sprint.skip, sprint.budget) == ((4e-3, 4e-3, 4e-3), "identity-frozen", Budget("steps", 12_000))
+
+
 def test_unknown_recipe_lists_the_known_ones():
     with pytest.raises(SpecError, match=f"unknown recipe 'fastest'; recipes: {', '.join(RECIPES)}$"):
         get_recipe("fastest")
