@@ -469,6 +469,26 @@ DIV2K_SMALL_SOURCE = (
     "to be DIV2K's validation HR images"
 )
 
+#: sr-audit's default recipe (sprint below is this with three changes).
+_FAST = Recipe(
+    name="fast",
+    description="sr-audit's fast recipe for the CPU: Adam 1e-3 on every layer, He init, batches of 8, "
+    "2% warm-up then cosine decay to 1% over the budget, 33/14 windows in their 8 orientations, inputs "
+    "centred on the training mean (folded into the biases when saved), 9-1-5 valid; 8 epochs of T91 x3 "
+    "(175k steps, about 15 minutes on 2 quiet CPU cores); tuning runs in benchmarks/README.md",
+    optimizer="adam",
+    lr=(1e-3, 1e-3, 1e-3),
+    loss="mse",
+    init="he",
+    schedule="cosine",
+    warmup=0.02,
+    final_lr=0.01,
+    batch_size=8,
+    budget=Budget("epochs", 8),
+    centre=True,
+    augment="dihedral",
+)
+
 #: Registered recipes, by name. Add a published one by adding an entry.
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -485,24 +505,7 @@ RECIPES: dict[str, Recipe] = {
                 for data, scale, psnr, bic, bic_ssim in PAPER_ROWS
             ),
         ),
-        Recipe(
-            name="fast",
-            description="sr-audit's fast recipe for the CPU: Adam 1e-3 on every layer, He init, batches of 8, "
-            "2% warm-up then cosine decay to 1% over the budget, 33/14 windows in their 8 orientations, inputs "
-            "centred on the training mean (folded into the biases when saved), 9-1-5 valid; 8 epochs of T91 x3 "
-            "(175k steps, about 15 minutes on 2 quiet CPU cores); tuning runs in benchmarks/README.md",
-            optimizer="adam",
-            lr=(1e-3, 1e-3, 1e-3),
-            loss="mse",
-            init="he",
-            schedule="cosine",
-            warmup=0.02,
-            final_lr=0.01,
-            batch_size=8,
-            budget=Budget("epochs", 8),
-            centre=True,
-            augment="dihedral",
-        ),
+        _FAST,
         Recipe(
             name="quick",
             description="the CPU demo budget of `sr-audit matrix` with no arguments: Adam on batches of 32, "
@@ -595,7 +598,7 @@ RECIPES: dict[str, Recipe] = {
             "sums it up: Y, 9-5-5 with zero padding (whole 33x33 windows as targets), Pillow bicubic down and up "
             "on 8-bit images, x3, Adam 1e-4 on MSE, batches of 16. Assumed where the issue is silent: the "
             "paper's 33/14 windows on T91, one tenth of the rate on the last layer, torch's default init, no "
-            "schedule, 400 epochs; no figure quoted. benchmarks/train_quality.py races it against fast",
+            "schedule, 400 epochs; no figure quoted. benchmarks/train_quality.py races it against sprint",
             model="9-5-5",
             padding="same-zero",
             eval_padding="same-zero",
@@ -607,24 +610,15 @@ RECIPES: dict[str, Recipe] = {
             budget=Budget("epochs", 400),
             pipeline=Pipeline("pil", "pil", 3, "uint8", T91),
         ),
-        Recipe(
+        _FAST.replace(
             name="sprint",
             description="sr-audit's short-budget recipe (issue 12): fast's Adam, He init, batches of 8, 2% warm-up "
             "then cosine to 1%, centring and 8 orientations, at 4e-3 on every layer, with a frozen identity path "
             "(skip identity-frozen: the other maps learn HR minus the input, inside a plain SRCNN); 12,000 steps, "
             "where T91 x3 reaches the paper's 9-1-5 figures (about 45 s on 2 quiet CPU cores); runs in "
             "benchmarks/README.md",
-            optimizer="adam",
             lr=(4e-3, 4e-3, 4e-3),
-            loss="mse",
-            init="he",
-            schedule="cosine",
-            warmup=0.02,
-            final_lr=0.01,
-            batch_size=8,
             budget=Budget("steps", 12_000),
-            centre=True,
-            augment="dihedral",
             skip="identity-frozen",
         ),
     )
