@@ -1310,7 +1310,8 @@ def report_text(result: Identification) -> str:
         ),
         "Pruning: " + (
             f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop bounds the exact "
-            f"fraction of each method at modcrop (and of the MATLAB ports at full and resize-to-fit); a method is "
+            f"fraction of each method at modcrop (and of the MATLAB ports at full and resize-to-fit; never of "
+            f"{', '.join(sorted(NONLOCAL))}, whose output is not local); a method is "
             f"dropped only when its bound is below the pair's best minus {result.equivalence.max_fraction:g} and the "
             f"best's share of .5 ties, and below {result.criterion.min_exact_fraction:g} (so it can be neither best, "
             "nor equal to it, nor a match); everything else is scored on the whole image"
