@@ -163,6 +163,14 @@ def report(scale: int, runs: Sequence[dict[str, Any]], reference: str | None) ->
             f"{r['psnr']['Set5']:.2f} | {r['psnr']['Set14']:.2f} | {_seconds(t['Set5'])} | {_seconds(t['Set14'])} | "
             f"{_seconds(t['both'])} | {r['load_before'][0]:.2f} → {r['load_after'][0]:.2f} |"
         )
+    lines.append("")
+    for name in dict.fromkeys(r["recipe"] for r in runs):
+        reached = [(r["first_at_paper"]["both"], r["budget"]) for r in runs if r["recipe"] == name]
+        hits = [(t, b) for t, b in reached if t is not None]
+        lines.append(
+            f"{name}: minutes to both figures (first evaluation at or above, earliest run): "
+            + (f"{min(hits)[0] / 60:.2f} (run of {min(hits)[1]})" if hits else "not reached in any run")
+        )
     if reference is not None:
         ours = [r for r in runs if r["recipe"] != reference]
         theirs = {(r["budget"], r["seed"]): r for r in runs if r["recipe"] == reference}
