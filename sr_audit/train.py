@@ -29,6 +29,11 @@ do on its own. The thread count is torch's
 With a recipe's ``augment="dihedral"`` the permutation runs over every (window, orientation) pair
 and each batch is turned into its orientations by one gather (:mod:`sr_audit.augment`).
 
+A recipe's ``skip`` writes an identity path into the initial network (:mod:`sr_audit.init`);
+with ``identity-frozen`` its entries are put back after every optimizer step. With ``average``, a
+moving average of the parameters is updated after every step (and kept in checkpoints);
+evaluations and the returned model use it instead of the last step's parameters.
+
 Centring
 --------
 A recipe with ``centre`` subtracts the training inputs' mean (per channel, over all windows or
