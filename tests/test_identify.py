@@ -11,6 +11,7 @@ import pytest
 
 from sr_audit import backends
 from sr_audit.audit.identify import (
+    AA_IDENTITY_BELOW,
     CROP_BY_RATIO,
     NONLOCAL,
     Equivalence,
@@ -22,6 +23,7 @@ from sr_audit.audit.identify import (
     _crop_raw,
     _finish,
     _Pair,
+    _step_spec,
     candidate_specs,
     down_up_geometries,
     fitting_scales,
@@ -262,6 +264,79 @@ def test_pruning_changes_nothing(tmp_path: Path) -> None:
     assert pruned.verdict.method == full.verdict.method and pruned.verdict.equal == full.verdict.equal
     assert pruned.best["exact"].tolist() == full.best["exact"].tolist()
     assert not pruned.best["exhaustive"].any()
+
+
+@pytest.mark.slow
+def test_pruning_changes_nothing_on_bsd100_sized_pairs(tmp_path: Path) -> None:
+    """The same on 481x321 and 321x481 HR as BSD100 ships it (not a multiple of the scale, so
+    modcrop, full and resize-to-fit all apply): with and without the crop screen, the verdict, the
+    equal and also-matching sets, every pair's best and every computation scored by both agree
+    (the runner-up is not compared: the screen may drop it)."""
+    import skimage.data
+
+    from sr_audit.image_io import read_image
+
+    images = {
+        "land": np.ascontiguousarray(skimage.data.coffee()[20:341, 10:491]),  # 321x481
+        "port": np.ascontiguousarray(skimage.data.astronaut()[:481, 100:421]),  # 481x321
+    }
+
+    def make(hr: np.ndarray) -> np.ndarray:  # resize-to-fit through scikit-image's bicubic, float path
+        fit = (hr.shape[0] // 2 * 2, hr.shape[1] // 2 * 2)
+        mid = resize(im2double(hr), "skimage:bicubic+aa", size=fit)
+        return from_unit_float(resize(mid, "skimage:bicubic+aa", size=(fit[0] // 2, fit[1] // 2)))
+
+    hr_dir, lr_dir = tmp_path / "HR", tmp_path / "LR"
+    hr_dir.mkdir()
+    lr_dir.mkdir()
+    for name, hr in images.items():
+        write_image(hr_dir / f"{name}.png", hr)
+        write_image(lr_dir / f"{name}.png", make(hr) if name == "land" else _low(hr, "pil:bicubic", "uint8", 2))
+    assert {read_image(hr_dir / f"{n}.png").shape[:2] for n in images} == {(321, 481), (481, 321)}
+    pruned = identify(hr_dir, lr_dir, scale=2, progress=False)
+    full = identify(hr_dir, lr_dir, scale=2, search=Search(prune=False), progress=False)
+    assert pruned.best["pruned"].sum() > 0 and full.best["pruned"].sum() == 0
+    assert pruned.verdict.method == full.verdict.method and pruned.verdict.equal == full.verdict.equal
+    assert pruned.verdict.also_matching == full.verdict.also_matching
+    for column in ("best", "exact", "geometry", "equal"):  # the runner-up may be a dropped method
+        assert pruned.best[column].tolist() == full.best[column].tolist(), column
+    land = pruned.best.set_index("pair").loc["land"]
+    assert land["exact"] == 1.0 and land["geometry"] == "resize-to-fit", report_text(pruned)
+    key = ["pair", "method", "geometry", "scale"]
+    both = pruned.scores[pruned.scores["scored"]].merge(full.scores, on=key, suffixes=("", "_full"))
+    assert len(both) == int(pruned.scores["scored"].sum())
+    assert (both["exact"] == both["exact_full"]).all() and (both["output"] == both["output_full"]).all()
+    assert not pruned.best["exhaustive"].any()
+
+
+@pytest.mark.parametrize(("hr_size", "s"), [((481, 321), 2), ((321, 481), 3), ((23, 61), 4)])
+def test_resize_to_fit_first_step_shared_where_equal(hr_size: tuple[int, int], s: int) -> None:
+    """What sharing a resize-to-fit first step relies on: for every installed spec of a backend of
+    AA_IDENTITY_BELOW, on both paths, the +aa and -aa outputs at ratios below the limit are
+    bit-identical, and the pair's resize-to-fit output is the plain two-step resize by the spec."""
+    import skimage.data
+
+    hr = np.ascontiguousarray(skimage.data.astronaut()[: hr_size[0], : hr_size[1]])
+    specs = [s for s in candidate_specs() if backends.resolve(s).backend in AA_IDENTITY_BELOW]
+    if not specs:
+        pytest.skip("no backend of AA_IDENTITY_BELOW is installed")
+    assert _step_spec(specs[0], hr_size, (hr_size[0] // 2, hr_size[1] // 2)) is None  # x2: the blur acts
+    assert _step_spec(specs[0], (25, 60), (20, 60)) is None  # ratio 1.25: radius 1, not a copy
+    fit = (hr_size[0] // s * s, hr_size[1] // s * s)  # 23x61 -> 20x60 at x4: ratios 1.15 and 1.017
+    lr = np.zeros((fit[0] // s, fit[1] // s, 3), np.uint8)
+    for spec in specs:
+        common = _step_spec(spec, hr_size, fit)
+        assert common is not None and not backends.resolve(common).antialias, spec
+        for x in (hr, im2double(hr)):
+            assert np.array_equal(resize(x, spec, size=fit), resize(x, common, size=fit)), (spec, x.dtype)
+        for method in (Method(spec, "uint8", "library", "as-is"), Method(spec, "float", "half-up", "as-is")):
+            comp = _Computation(method, "resize-to-fit", s)
+            if not _applicable(comp, hr, lr):
+                continue
+            pair = _Pair("p", hr, lr, [comp])
+            x = hr if method.compute == "uint8" else im2double(hr)
+            plain = resize(resize(x, spec, size=fit), spec, size=lr.shape[:2])
+            assert np.array_equal(pair.output(comp), _finish(plain, method)), (spec, method.compute)
 
 
 @pytest.mark.parametrize("geometry", ["full", "resize-to-fit", "modcrop"])

@@ -71,14 +71,17 @@ local) makes the pair be re-scored without pruning, and the report says so. ``fu
 ``resize-to-fit`` map by a ratio that is not ``1/s``; a crop reproduces it only for the backends of
 :data:`CROP_BY_RATIO`, given the whole image's ratio as its scale. The specs of :data:`NONLOCAL`
 are never cropped. Every other computation is scored on the whole image, ``Search.workers``
-families at a time.
+families at a time; a resize-to-fit first step that two specs compute bit for bit alike (the
+``+aa`` and ``-aa`` forms of a backend of :data:`AA_IDENTITY_BELOW`, whose antialiasing is a copy
+at that ratio) is computed once for both.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import os
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -142,6 +145,15 @@ CROP_BY_RATIO: frozenset[str] = frozenset({"matlab", "matlab-legacy"})
 #: order-3 zoom runs an IIR spline prefilter along each axis and clips the result to the image's
 #: own min..max (pinned by ``tests/test_identify.py``).
 NONLOCAL: frozenset[str] = frozenset({"skimage:bicubic+aa", "skimage:bicubic-aa"})
+
+#: Backends whose antialiasing computes nothing when no axis shrinks by this factor (in/out) or
+#: more, so ``+aa`` is bit for bit ``-aa`` there. scikit-image blurs with
+#: ``scipy.ndimage.gaussian_filter`` at sigma = max(0, (in/out - 1) / 2) per axis, truncated at 4
+#: sigma: its radius ``int(4 * sigma + 0.5)`` is 0 below a factor of 1.25, the kernel the single
+#: weight 1.0, and the filter a copy (1.2 leaves a margin). A resize-to-fit's first step
+#: (``n -> n // s * s``) is such a step on any image of 6 or more pixels per side and scale, so
+#: the two specs share it (:func:`_step_spec`; pinned by ``tests/test_identify.py``).
+AA_IDENTITY_BELOW: dict[str, float] = {"skimage": 1.2}
 
 #: Down specs of the down-then-up search (resolved to canonical specs; uninstalled ones skipped).
 DOWN_UP_DOWN: tuple[str, ...] = (
@@ -687,24 +699,77 @@ def _match_lr_layout(hr: np.ndarray, lr: np.ndarray) -> np.ndarray:
     return np.repeat(hr[:, :, None], 3, axis=2) if hr.ndim == 2 and lr.ndim == 3 else hr
 
 
-def _down(x: np.ndarray, spec: str, geometry: str, out_size: tuple[int, int], scale: float | None) -> np.ndarray:
-    """``x`` resized to ``out_size`` under ``geometry`` (module docstring)."""
+def _step_spec(spec: str, in_size: tuple[int, int], out_size: tuple[int, int]) -> str | None:
+    """The ``-aa`` form of ``spec``'s backend and kernel, which computes ``in_size -> out_size``
+    bit for bit as both its ``+aa`` and ``-aa`` forms do when :data:`AA_IDENTITY_BELOW` proves
+    the antialiasing a copy there; None when there is no such proof.
+
+    >>> _step_spec("skimage:bicubic+aa", (481, 321), (480, 320)), _step_spec("skimage:bicubic+aa", (481, 321), (240, 160))
+    ('skimage:bicubic-aa', None)
+    """
+    parsed = backends.resolve(spec)
+    limit = AA_IDENTITY_BELOW.get(parsed.backend)
+    if limit is None or not all(i / o < limit for i, o in zip(in_size, out_size)):
+        return None
+    return str(backends.resolve(ResizeSpec(parsed.backend, parsed.kernel, False)))
+
+
+class _Shared:
+    """First steps of resize-to-fit that several families compute alike (:func:`_step_spec`),
+    each computed once per key even when worker threads ask for it at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], tuple[threading.Lock, list[np.ndarray]]] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """The array stored under ``key``, made by ``compute()`` on first use."""
+        with self._lock:
+            lock, slot = self._entries.setdefault(key, (threading.Lock(), []))
+        with lock:
+            if not slot:
+                slot.append(compute())
+            return slot[0]
+
+    def clear(self) -> None:
+        """Drop every stored array."""
+        with self._lock:
+            self._entries.clear()
+
+
+def _down(
+    x: np.ndarray, spec: str, geometry: str, out_size: tuple[int, int], scale: float | None,
+    shared: tuple[_Shared, tuple[Any, ...]] | None = None,
+) -> np.ndarray:
+    """``x`` resized to ``out_size`` under ``geometry`` (module docstring); ``shared`` (a store and
+    the key of ``x``) lets a resize-to-fit first step that :func:`_step_spec` proves common to
+    several specs be computed once."""
     if geometry in ("modcrop", "either"):
         return resize(modcrop(x, int(scale)), spec, size=out_size)  # type: ignore[arg-type]
     if geometry == "resize-to-fit":
         s = int(scale)  # type: ignore[arg-type]
         fit = (x.shape[0] // s * s, x.shape[1] // s * s)
-        return resize(resize(x, spec, size=fit), spec, size=out_size)
+        common = _step_spec(spec, (int(x.shape[0]), int(x.shape[1])), fit)
+        if shared is None or common is None:
+            mid = resize(x, spec, size=fit)
+        else:
+            store, key = shared
+            mid = store.get((*key, common, fit), lambda: resize(x, common, size=fit))
+        return resize(mid, spec, size=out_size)
     in_size = (int(x.shape[0]), int(x.shape[1]))
     if scale is not None and output_size(in_size, (1.0 / scale, 1.0 / scale), conventions_of(spec).size_rule) == out_size:
         return resize(x, spec, scale=1.0 / scale)
     return resize(x, spec, size=out_size)
 
 
-def _family_output(x: np.ndarray, m: Method, geometry: str, out_size: tuple[int, int], scale: float | None) -> np.ndarray:
-    """The unrounded output of ``m``'s family (uint8 path: final)."""
+def _family_output(
+    x: np.ndarray, m: Method, geometry: str, out_size: tuple[int, int], scale: float | None,
+    shared: _Shared | None = None,
+) -> np.ndarray:
+    """The unrounded output of ``m``'s family (uint8 path: final); ``x`` is the pair's HR plane
+    of ``m`` when ``shared`` (the pair's store of common first steps, :func:`_down`) is given."""
     if m.up is None:
-        return _down(x, m.spec, geometry, out_size, scale)
+        return _down(x, m.spec, geometry, out_size, scale, None if shared is None else (shared, (m.channel, m.compute)))
     s = int(scale)  # type: ignore[arg-type]
     base = modcrop(x, s) if geometry == "modcrop" else x
     h, w = base.shape[:2]
@@ -746,6 +811,7 @@ class _Pair:
         self.name, self.hr, self.lr, self.comps = name, hr, lr, comps
         self.size = (int(lr.shape[0]), int(lr.shape[1]))
         self._raw: dict[tuple[Any, ...], np.ndarray] = {}
+        self.shared = _Shared()
 
     def output(self, c: _Computation) -> np.ndarray:
         """The uint8 output of ``c`` on the whole image (the last :data:`_RAW_KEPT` families' unrounded
@@ -755,7 +821,7 @@ class _Pair:
             x = _plane(self.hr, c.method.channel, c.method.compute)
             if len(self._raw) >= _RAW_KEPT:
                 del self._raw[next(iter(self._raw))]
-            self._raw[key] = _family_output(x, c.method, c.geometry, self.size, c.scale)
+            self._raw[key] = _family_output(x, c.method, c.geometry, self.size, c.scale, self.shared)
         return _finish(self._raw[key], c.method)
 
     def ties(self, c: _Computation, equivalence: Equivalence) -> np.ndarray | None:
@@ -766,8 +832,9 @@ class _Pair:
         return equivalence.tie_mask(self._raw[(_family(c.method), c.geometry, c.scale)] * 255.0)
 
     def release(self) -> None:
-        """Drop the kept unrounded outputs."""
+        """Drop the kept unrounded outputs and shared first steps."""
         self._raw.clear()
+        self.shared.clear()
 
     def score(self, out: np.ndarray) -> tuple[float, float, float]:
         """(exact fraction, MSE, PSNR) of an output against the LR."""
@@ -867,7 +934,7 @@ def _whole_image(
     def run(group: list[_Computation]) -> list[tuple[_Computation, np.ndarray, float, float, float, float]]:
         first = group[0]
         raw = _family_output(_plane(pair.hr, first.method.channel, first.method.compute), first.method,
-                             first.geometry, pair.size, first.scale)
+                             first.geometry, pair.size, first.scale, pair.shared)
         ties = None if first.method.compute == "uint8" else equivalence.tie_mask(raw * 255.0)
         return [(c, out, *pair.score(out), equivalence.slack(ties)) for c in group for out in [_finish(raw, c.method)]]
 
@@ -1341,6 +1408,7 @@ def report_text(result: Identification) -> str:
 
 
 __all__ = [
+    "AA_IDENTITY_BELOW",
     "CHANNELS",
     "COMPUTES",
     "CROPPABLE",
