@@ -23,7 +23,17 @@ def shared_datasets() -> Path:
     return root
 
 
+#: pytest-timeout limit (seconds) of tests marked ``slow`` that set none of their own; every other
+#: test has pyproject's ``timeout``. The slowest, test_matrix.py's quick-recipe run, took 950 s
+#: alone on a 2-core machine at load ~10 (benchmarks/README.md, "Test suite").
+SLOW_TIMEOUT_S = 1800
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.pluginmanager.hasplugin("timeout"):
+        for item in items:
+            if "slow" in item.keywords and item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))
     if not any("gpu" in item.keywords for item in items):
         return
     import torch
