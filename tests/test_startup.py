@@ -13,9 +13,11 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import sr_audit.cli
 from sr_audit import backends
 from sr_audit.cli.main import COMMANDS, _ArgumentParser, build_parser, main_from_args
 
@@ -53,6 +55,14 @@ def test_help_lists_exactly_the_command_table() -> None:
     assert listed == list(COMMANDS), f"--help lists {listed}, the table has {list(COMMANDS)}"
     for name, (_, help_text) in COMMANDS.items():
         assert " ".join(help_text.split()[:3]) in " ".join(block.split()), f"{name}: table help not shown"
+
+
+def test_every_command_module_is_in_the_table() -> None:
+    """A ``sr_audit/cli/*_cmd.py`` left out of the table would never run."""
+    folder = Path(sr_audit.cli.__path__[0])
+    modules = {f"sr_audit.cli.{path.stem}" for path in folder.glob("*_cmd.py")}
+    listed = {module for module, _ in COMMANDS.values()}
+    assert modules == listed, f"command modules not in COMMANDS: {sorted(modules - listed)}; listed but absent: {sorted(listed - modules)}"
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
