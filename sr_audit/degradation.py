@@ -188,23 +188,31 @@ def network_plane(image: np.ndarray, space: str) -> np.ndarray:
     raise SpecError(f"degradation space {space!r} is not one of: {', '.join(SPACES)}")
 
 
-def resample(image: np.ndarray, deg: Degradation) -> np.ndarray:
-    """Down then up resize of a uint8 image whose sides are multiples of ``deg.scale``.
+def down_up(plane: np.ndarray, deg: Degradation) -> tuple[np.ndarray, np.ndarray]:
+    """(shrunk, enlarged) by ``deg``: the LR image and the network input, both float64 in [0, 1].
 
-    Any channel count the backends accept (a plane, RGB, or YCbCr planes); float64 result in
-    [0, 1] nominally, the input's shape. See the module notes for ``deg.compute``.
+    ``plane`` is a uint8 image or planes, or float values on 0..255 (an unrounded Y; the 8-bit
+    compute path rounds it half away from zero first), with sides that are multiples of
+    ``deg.scale``; any channel count the backends accept. See the module notes for ``deg.compute``.
     """
-    if image.dtype != np.uint8:
-        raise ImageError(f"resample: expected a uint8 image, got {image.dtype}")
-    h, w = image.shape[:2]
+    h, w = plane.shape[:2]
     s = deg.scale
     if h % s or w % s:
-        raise ImageError(f"resample: a {h}x{w} image is not a multiple of the scale {s}; modcrop it first")
-    if deg.compute == "float":
-        low = resize(image.astype(np.float64) / 255.0, deg.down, size=(h // s, w // s))
-        return resize(low, deg.up, size=(h, w)).astype(np.float64, copy=False)
-    low8 = resize(image, deg.down, size=(h // s, w // s))
-    return resize(low8, deg.up, size=(h, w)).astype(np.float64) / 255.0
+        raise ImageError(f"a {h}x{w} image is not a multiple of the scale {s}; modcrop it first")
+    if deg.compute == "uint8":
+        low8 = resize(plane if plane.dtype == np.uint8 else quantize(plane, np.uint8, "half-away-from-zero"),
+                      deg.down, size=(h // s, w // s))
+        return low8.astype(np.float64) / 255.0, resize(low8, deg.up, size=(h, w)).astype(np.float64) / 255.0
+    low = resize(plane.astype(np.float64) / 255.0, deg.down, size=(h // s, w // s))
+    return low, resize(low, deg.up, size=(h, w)).astype(np.float64, copy=False)
+
+
+def resample(image: np.ndarray, deg: Degradation) -> np.ndarray:
+    """Down then up resize of a uint8 image whose sides are multiples of ``deg.scale``: the
+    enlarged half of :func:`down_up` (float64, [0, 1] nominally, the input's shape)."""
+    if image.dtype != np.uint8:
+        raise ImageError(f"resample: expected a uint8 image, got {image.dtype}")
+    return down_up(image, deg)[1]
 
 
 def degrade(hr: np.ndarray, deg: Degradation, *, receptive_field: int | None = None) -> DegradedPair:

@@ -65,22 +65,18 @@ from sr_audit.colour import (
 )
 from sr_audit.conventions import ROUNDINGS
 from sr_audit.datasets import Dataset
-from sr_audit.degradation import Degradation, modcrop, network_plane
+from sr_audit.degradation import Degradation, down_up, modcrop, network_plane
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer, infer_module
 from sr_audit.metrics import (
-    Y_MODEL_DEFINITION,
     Scores,
     mean_scores,
-    quantise_output,
     score_image,
-    score_planes,
     y_of_rgb,
 )
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol
 from sr_audit.resize import resize
-from sr_audit.rounding import quantize
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,22 +190,6 @@ class Prepared:
     preparation: Preparation
 
 
-def _down_up(plane: np.ndarray, deg: Degradation) -> tuple[np.ndarray, np.ndarray]:
-    """(shrunk, enlarged) of a 0..255 plane (or planes) whose sides are multiples of the scale; both
-    float64 in [0, 1]. For a uint8 plane the enlarged one equals
-    :func:`sr_audit.degradation.resample`'s."""
-    h, w = plane.shape[:2]
-    s = deg.scale
-    if h % s or w % s:
-        raise ImageError(f"a {h}x{w} image is not a multiple of the scale {s}; modcrop it first")
-    if deg.compute == "uint8":
-        low8 = resize(plane if plane.dtype == np.uint8 else quantize(plane, np.uint8, "half-away-from-zero"),
-                      deg.down, size=(h // s, w // s))
-        return low8.astype(np.float64) / 255.0, resize(low8, deg.up, size=(h, w)).astype(np.float64) / 255.0
-    low = resize(plane.astype(np.float64) / 255.0, deg.down, size=(h // s, w // s))
-    return low, resize(low, deg.up, size=(h, w)).astype(np.float64, copy=False)
-
-
 def _luma(rgb: np.ndarray, preparation: Preparation) -> np.ndarray:
     """Y of a colour image on 0..255 by the preparation's definition and rounding (uint8 for the default)."""
     if (preparation.y_definition, preparation.y_rounding) == ("matlab", "half-away-from-zero") and rgb.dtype == np.uint8:
@@ -285,21 +265,21 @@ def prepare(
     colour_image = deg.space == "y" and reference.ndim == 3
     rgb_up = None
     if deg.space == "rgb":
-        low, up = _down_up(network_plane(reference, "rgb"), deg)
+        low, up = down_up(network_plane(reference, "rgb"), deg)
     elif not colour_image:
-        low, up = _down_up(reference, deg) if resampler is None else (None, resampler(reference))
+        low, up = down_up(reference, deg) if resampler is None else (None, resampler(reference))
     elif how.resize_space == "rgb":
-        low_rgb, rgb_up = _down_up(reference, deg)
+        low_rgb, rgb_up = down_up(reference, deg)
         low, up = (_luma(x * 255.0, how) / 255.0 for x in (low_rgb, rgb_up))
     else:
         plane = _luma(reference, how)
-        low, up = _down_up(plane, deg) if resampler is None else (None, resampler(plane))
+        low, up = down_up(plane, deg) if resampler is None else (None, resampler(plane))
     colour_planes = None
     if colour_image and how.colour == "ycbcr":
         ycbcr = rgb_to_ycbcr_u8(reference)
-        colour_planes = np.stack([_down_up(np.ascontiguousarray(ycbcr[..., c]), deg)[1] for c in (1, 2)], axis=2)
+        colour_planes = np.stack([down_up(np.ascontiguousarray(ycbcr[..., c]), deg)[1] for c in (1, 2)], axis=2)
     elif colour_image and how.colour == "luma-shift":
-        colour_planes = rgb_up if rgb_up is not None else _down_up(reference, deg)[1]
+        colour_planes = rgb_up if rgb_up is not None else down_up(reference, deg)[1]
     network_input = up if how.model_input == "upsampled" else low
     return Prepared(name=name, reference=reference, input=network_input, upsampled=up, colour_planes=colour_planes,
                     preparation=how)
@@ -383,23 +363,13 @@ def score_prepared(prepared: Prepared, output: np.ndarray, protocol: Protocol, *
     ``crop``: pixels per side the output lacks (:func:`output_crop`); the reference (and the colour
     planes) are cropped to match before the protocol's shave.
 
-    A Y-only output on a colour image is taken to be in the preparation's luma
-    (``y_definition``). ``score_image`` reads a Y-only output as MATLAB Y; when the preparation and
-    a Y-only protocol share another definition (``explain``'s setups), the output is that
-    protocol's own Y and is scored against the reference's Y directly, as ``score_image`` scores a
-    MATLAB-Y output under a MATLAB-Y protocol.
+    A Y-only output on a colour image is in the preparation's luma (``y_definition``, passed to
+    ``score_image`` as ``output_y``).
     """
     reference = _cut(prepared.reference, crop)
-    scale = prepared.preparation.scale
-    own_luma = prepared.preparation.y_definition == protocol.y_definition != Y_MODEL_DEFINITION
-    if own_luma and protocol.spaces == ("y",) and output.ndim == 2 and reference.ndim == 3:
-        if output.shape != reference.shape[:2]:
-            raise ImageError(f"score_prepared: output of shape {output.shape} does not match the reference {reference.shape}")
-        value_psnr, value_ssim = score_planes(y_of_rgb(reference, protocol), quantise_output(output, protocol), protocol,
-                                              scale, "y")
-        return Scores(psnr_y=value_psnr, ssim_y=value_ssim)
     rgb = colour_output(prepared, output, crop=crop) if "rgb" in protocol.spaces else None
-    return score_image(reference, output, protocol, scale, output_rgb=rgb)
+    return score_image(reference, output, protocol, prepared.preparation.scale, output_rgb=rgb,
+                       output_y=prepared.preparation.y_definition)
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ def score_image(
     scale: int,
     *,
     output_rgb: np.ndarray | None = None,
+    output_y: str = Y_MODEL_DEFINITION,
 ) -> Scores:
     """Score one super-resolved image against its ground truth under ``protocol``.
 
@@ -203,7 +204,7 @@ def score_image(
         image, treated by ``protocol.grayscale``.
     output : ndarray, float, [0, 1]
         The model output: the same shape as ``reference``, or ``(H, W)`` for the Y plane predicted
-        by a Y-only model for a colour ``reference`` (Y of :data:`Y_MODEL_DEFINITION`; under a
+        by a Y-only model for a colour ``reference`` (Y of the definition ``output_y``; under a
         protocol with another Y definition, the Y of ``output_rgb`` is scored instead, and
         ``output_rgb`` is then required). For a grayscale reference, an RGB output's Y is the mean
         of its channels under ``as-y`` and :func:`y_of_rgb` under ``as-rgb``.
@@ -213,6 +214,10 @@ def score_image(
     output_rgb : ndarray, float, [0, 1], shape (H, W, 3), optional
         RGB version of a Y-only output for a colour reference (see
         :data:`sr_audit.protocol.Y_MODEL_RGB`); required then when ``"rgb"`` is scored.
+    output_y : str
+        Key of :data:`sr_audit.colour.Y_DEFINITIONS`: the luma a Y-only output is in (default
+        :data:`Y_MODEL_DEFINITION`, what sr-audit's Y networks see; ``explain`` trains nothing but
+        feeds networks other lumas).
 
     Returns
     -------
@@ -240,14 +245,14 @@ def score_image(
             out_rgb = None if output_rgb is None else quantise_output(output_rgb, protocol)
             if out_rgb is None and "rgb" in protocol.spaces:
                 raise ImageError("score_image: RGB metrics of a Y-only output need output_rgb (Y with the input's Cb/Cr)")
-            if protocol.y_definition == Y_MODEL_DEFINITION:
+            if protocol.y_definition == output_y:
                 out_y = q
             elif out_rgb is not None:
                 out_y = y_of_rgb(out_rgb, protocol)
             else:
                 raise ImageError(
                     f"score_image: protocol {protocol.name} takes Y as {protocol.y_definition}, a Y-only output is "
-                    f"{Y_MODEL_DEFINITION} Y; pass output_rgb (Y with the input's Cb/Cr) so that its Y can be recomputed"
+                    f"{output_y} Y; pass output_rgb (Y with the input's Cb/Cr) so that its Y can be recomputed"
                 )
         else:
             out_y = y_of_rgb(q, protocol)
