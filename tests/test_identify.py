@@ -339,6 +339,22 @@ def test_resize_to_fit_first_step_shared_where_equal(hr_size: tuple[int, int], s
             assert np.array_equal(pair.output(comp), _finish(plain, method)), (spec, method.compute)
 
 
+def test_pair_score_is_the_metrics_psnr_bit_for_bit() -> None:
+    """The pair's integer MSE and its PSNR are exactly what the float64 mean and
+    sr_audit.metrics.psnr give, and its exact fraction is the all-channel equality's."""
+    from sr_audit.metrics import psnr
+
+    rng = np.random.default_rng(11)
+    for shape in ((37, 53, 3), (40, 29)):
+        lr = rng.integers(0, 256, shape, dtype=np.uint8)
+        pair = _Pair("p", np.zeros((2 * shape[0], 2 * shape[1], *shape[2:]), np.uint8), lr, [])
+        for out in (lr.copy(), 255 - lr, np.clip(lr.astype(np.int16) + rng.integers(-2, 3, shape), 0, 255).astype(np.uint8)):
+            same = out == lr
+            exact = np.count_nonzero(same if same.ndim == 2 else same.all(axis=2)) / (shape[0] * shape[1])
+            mse = float(np.mean((out.astype(np.float64) - lr.astype(np.float64)) ** 2))
+            assert pair.score(out) == (exact, mse, psnr(lr, out, data_range=255.0)), shape
+
+
 @pytest.mark.parametrize("geometry", ["full", "resize-to-fit", "modcrop"])
 def test_crops_map_as_the_whole_image(geometry: str) -> None:
     """What the crop screen relies on: for every installed spec of CROP_BY_RATIO (and every spec at

@@ -100,7 +100,6 @@ from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import im2double, read_image
 from sr_audit.layouts import Pairing, pair_files
 from sr_audit.markdown import markdown_table
-from sr_audit.metrics import psnr
 from sr_audit.resize import conventions_of, resize
 from sr_audit.rounding import quantize
 from sr_audit.sizes import output_size
@@ -172,6 +171,23 @@ DOWN_UP_COMPUTES: tuple[tuple[str, str], ...] = (("uint8", "library"), ("float",
 DOWN_UP_SCALES: tuple[int, ...] = (2, 3, 4)
 
 
+def _every_channel(mask: np.ndarray, combine: np.ufunc = np.logical_and) -> np.ndarray:
+    """HxW: where an HxW or HxWxC boolean mask holds in every channel (``combine`` =
+    ``np.logical_or``: in any channel); the same as ``mask.all(axis=2)`` (``any``), channel by
+    channel, which is many times faster on a last axis of 3.
+
+    >>> m = np.array([[[True, True], [True, False]]])
+    >>> _every_channel(m).tolist(), _every_channel(m, np.logical_or).tolist()
+    ([[True, False]], [[True, True]])
+    """
+    if mask.ndim == 2:
+        return mask
+    out = mask[..., 0].copy()
+    for k in range(1, mask.shape[2]):
+        combine(out, mask[..., k], out=out)
+    return out
+
+
 @dataclass(frozen=True)
 class MatchCriterion:
     """When a reproduction is a *match*: at least this fraction of the pixels exactly equal."""
@@ -222,7 +238,7 @@ class Equivalence:
     def tie_mask(self, raw255: np.ndarray) -> np.ndarray:
         """HxW: pixels where any channel of an unrounded output (in grey levels) is a .5 tie."""
         near = np.abs(raw255 - np.floor(raw255) - 0.5) <= self.tie_window
-        return near if near.ndim == 2 else near.any(axis=2)
+        return _every_channel(near, np.logical_or)
 
     def equal(self, a: np.ndarray, reference: np.ndarray, ties: np.ndarray | None = None) -> bool:
         """Whether uint8 output ``a`` is equal to ``reference`` (same shape), ``ties`` being the
@@ -230,7 +246,7 @@ class Equivalence:
         diff = np.abs(a.astype(np.int16) - reference.astype(np.int16))
         if diff.size and int(diff.max()) > self.max_abs_diff:
             return False
-        differs = diff > 0 if diff.ndim == 2 else (diff > 0).any(axis=2)
+        differs = _every_channel(diff > 0, np.logical_or)
         if ties is not None:
             differs &= ~ties
         return not differs.any() or np.count_nonzero(differs) < self.max_fraction * differs.size
@@ -812,6 +828,7 @@ class _Pair:
         self.size = (int(lr.shape[0]), int(lr.shape[1]))
         self._raw: dict[tuple[Any, ...], np.ndarray] = {}
         self.shared = _Shared()
+        self._lr64 = lr.astype(np.int64)
 
     def output(self, c: _Computation) -> np.ndarray:
         """The uint8 output of ``c`` on the whole image (the last :data:`_RAW_KEPT` families' unrounded
@@ -837,11 +854,16 @@ class _Pair:
         self.shared.clear()
 
     def score(self, out: np.ndarray) -> tuple[float, float, float]:
-        """(exact fraction, MSE, PSNR) of an output against the LR."""
-        same = out == self.lr
-        exact = float(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2))) / (self.size[0] * self.size[1])
-        mse = float(np.mean((out.astype(np.float64) - self.lr.astype(np.float64)) ** 2))
-        return exact, mse, psnr(self.lr, out, data_range=255.0)
+        """(exact fraction, MSE, PSNR) of an output against the LR.
+
+        The MSE is the integer sum of squared differences over the pixel count: the float64 mean
+        of :func:`sr_audit.metrics.psnr` sums the same integers exactly (every partial sum is below
+        2**53), so both MSE and PSNR are bit for bit that function's (pinned by a test).
+        """
+        exact = float(np.count_nonzero(_every_channel(out == self.lr))) / (self.size[0] * self.size[1])
+        d = out.astype(np.int64) - self._lr64
+        mse = int(np.vdot(d, d)) / d.size
+        return exact, mse, (math.inf if mse == 0 else 20.0 * math.log10(255.0) - 10.0 * math.log10(mse))
 
 
 def _applicable(comp: _Computation, hr: np.ndarray, lr: np.ndarray) -> bool:
@@ -916,7 +938,7 @@ def _crop_bounds(
             continue
         out = _finish(values, c.method)[:h, :w]
         same = out == pair.lr[:h, :w]
-        mismatches = h * w - int(np.count_nonzero(same if same.ndim == 2 else same.all(axis=2)))
+        mismatches = h * w - int(np.count_nonzero(_every_channel(same)))
         bounds[c] = 1.0 - mismatches / n
         crops[c] = (out, (h, w))
     return bounds, crops
