@@ -137,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  x{s} {name}: made by {pipeline}; best {best} exact {exact:.4f}")
     n_pairs = sum(r[1] for r in rows)
     fast, slow = times["crop screen (default)"], times["exhaustive"]
-    print(f"load average at the start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; {os.cpu_count()} CPUs; "
+    end = os.getloadavg()
+    print(f"load average at the start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, at the end: "
+          f"{end[0]:.2f} / {end[1]:.2f} / {end[2]:.2f}; {os.cpu_count()} CPUs; "
           f"{len(candidate_specs())} specs installed; HR {'cropped to a multiple of the scale' if args.hr_multiple else '481x321'}")
     header = ["scale", "pairs", "computations scored (crop screen)", "computations scored (exhaustive)", "same result"]
     if args.markdown:

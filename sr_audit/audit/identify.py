@@ -730,9 +730,14 @@ def _step_spec(spec: str, in_size: tuple[int, int], out_size: tuple[int, int]) -
     return str(backends.resolve(ResizeSpec(parsed.backend, parsed.kernel, False)))
 
 
+#: Shared first steps a pair keeps at a time (the families that share one come one after another).
+_SHARED_KEPT = 4
+
+
 class _Shared:
     """First steps of resize-to-fit that several families compute alike (:func:`_step_spec`),
-    each computed once per key even when worker threads ask for it at the same time."""
+    each computed once per key even when worker threads ask for it at the same time; the last
+    :data:`_SHARED_KEPT` are kept."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -742,6 +747,8 @@ class _Shared:
         """The array stored under ``key``, made by ``compute()`` on first use."""
         with self._lock:
             lock, slot = self._entries.setdefault(key, (threading.Lock(), []))
+            while len(self._entries) > _SHARED_KEPT:
+                del self._entries[next(iter(self._entries))]
         with lock:
             if not slot:
                 slot.append(compute())
