@@ -17,7 +17,6 @@ have shape ``size + image.shape[2:]`` and the input's dtype.
 """
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import numpy as np
 
 from sr_audit.conventions import ResizeSpec, Conventions
 from sr_audit.errors import BackendUnavailableError, SpecError
+from sr_audit.io_util import installed_version
 
 ResizeFn = Callable[[np.ndarray, tuple[int, int], tuple[float, float]], np.ndarray]
 
@@ -145,7 +145,4 @@ class Backend:
 
     def version(self) -> str | None:
         """Installed version of the library's distribution, or None when it is not installed."""
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+        return installed_version(self.distribution)

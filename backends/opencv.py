@@ -23,12 +23,12 @@ Conventions, measured on opencv-python-headless 5.0 with impulse responses (see
 """
 from __future__ import annotations
 
-import importlib.metadata
 
 import numpy as np
 
 from sr_audit.backends.base import Backend, ResizeFn
 from sr_audit.conventions import Conventions, ResizeSpec
+from sr_audit.io_util import installed_version
 
 _FIXED_POINT = (
     "fixed point: 11-bit weights (INTER_RESIZE_COEF_BITS), integer sums, one rounding half up at the "
@@ -71,13 +71,8 @@ _KERNELS: dict[str, tuple[str, float | None, str, str, str]] = {
 
 def _distribution() -> str:
     """The installed OpenCV wheel (four flavours ship the same ``cv2``), for version reports."""
-    for name in ("opencv-python-headless", "opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python"):
-        try:
-            importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        return name
-    return "opencv-python-headless"
+    names = ("opencv-python-headless", "opencv-python", "opencv-contrib-python-headless", "opencv-contrib-python")
+    return next((name for name in names if installed_version(name) is not None), names[0])
 
 
 def _conventions(spec: ResizeSpec) -> Conventions:

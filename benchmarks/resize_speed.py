@@ -20,7 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import os
 import platform
 import statistics
@@ -28,6 +27,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+
+from sr_audit.io_util import installed_version
 
 SIZE = 512
 SCALES = {"x1/3": 1 / 3, "x3": 3.0}
@@ -49,13 +50,8 @@ def cpu_model() -> str:
 
 def versions() -> dict[str, str]:
     """Versions of the libraries timed here."""
-    out = {}
-    for dist in ("numpy", "torch", "pillow", "opencv-python-headless", "bicubic-pytorch"):
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
+    return {dist: installed_version(dist) or "not installed"
+            for dist in ("numpy", "torch", "pillow", "opencv-python-headless", "bicubic-pytorch")}
 
 
 def median_ms(fn: Callable[[], object], repeats: int) -> float:

@@ -46,7 +46,6 @@ Conventions
 """
 from __future__ import annotations
 
-import importlib.metadata
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ from sr_audit.datasets import Dataset
 from sr_audit.degradation import Degradation, down_up, modcrop, network_plane
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.infer import DEFAULT_TILE_BYTES, halo, infer, infer_module
+from sr_audit.io_util import installed_version
 from sr_audit.metrics import (
     Scores,
     mean_scores,
@@ -427,10 +427,7 @@ def environment(degradation: Degradation | None = None) -> dict[str, Any]:
     """Versions of Python, sr-audit, the core libraries and the backends a degradation uses."""
     env: dict[str, Any] = {"python": platform.python_version(), "sr-audit": __version__, "platform": platform.platform()}
     for dist in ENVIRONMENT_DISTRIBUTIONS:
-        try:
-            env[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            env[dist] = None
+        env[dist] = installed_version(dist)
     if degradation is not None:
         for spec in (degradation.down, degradation.up):
             b = backends.get_backend(spec.backend)

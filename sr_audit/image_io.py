@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from sr_audit.errors import ImageError
+from sr_audit.io_util import atomic_write_bytes
 from sr_audit.rounding import quantize
 
 #: Extensions :func:`list_images` picks up (lower case, without the dot).
@@ -208,26 +208,10 @@ def _encode(array: np.ndarray, extension: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, then :func:`os.replace`.
-
-    The folder must exist. The file gets the permissions a plain ``open(path, "wb")`` would give.
-    """
-    path = Path(path)
+def _require_folder(path: Path) -> None:
+    """Refuse to write into a folder that does not exist (a mistyped output path is not created)."""
     if not path.parent.is_dir():
         raise ImageError(f"cannot write {path}: folder {path.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_image(path: str | os.PathLike[str], array: np.ndarray) -> None:
@@ -267,7 +251,8 @@ def write_image(path: str | os.PathLike[str], array: np.ndarray) -> None:
         array = array[:, :, 0]
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)) or 0 in array.shape:
         raise ImageError(f"cannot write {path}: expected an HxW or HxWx3 image, got shape {array.shape}")
-    write_bytes_atomic(path, _encode(np.ascontiguousarray(array), extension))
+    _require_folder(path)
+    atomic_write_bytes(path, _encode(np.ascontiguousarray(array), extension))
 
 
 def write_array(path: str | os.PathLike[str], array: np.ndarray) -> None:
@@ -277,7 +262,8 @@ def write_array(path: str | os.PathLike[str], array: np.ndarray) -> None:
         raise ImageError(f"cannot write {path}: arrays are saved as .npy files; use a .npy name")
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(array), allow_pickle=False)
-    write_bytes_atomic(path, buffer.getvalue())
+    _require_folder(path)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def list_images(path: str | os.PathLike[str]) -> list[Path]:

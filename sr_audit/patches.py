@@ -31,9 +31,7 @@ recipes keep their degraded images in the same folder, under keys whose ``patch`
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import os
 import pickle
 import warnings
@@ -50,7 +48,7 @@ from sr_audit import __version__, backends
 from sr_audit.datasets import ImageRecord
 from sr_audit.degradation import Degradation, DegradedPair, degrade
 from sr_audit.errors import DataError, SpecError
-from sr_audit.image_io import write_bytes_atomic
+from sr_audit.io_util import atomic_write_bytes, canonical_json, content_hash
 
 if TYPE_CHECKING:
     from sr_audit.crops import RandomCrops
@@ -261,8 +259,8 @@ def cache_record(
 
 
 def cache_key(record: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a :func:`cache_record`."""
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    """:func:`~sr_audit.io_util.content_hash` of a :func:`cache_record`."""
+    return content_hash(record)
 
 
 def cache_path(record: dict[str, Any], cache_dir: str | os.PathLike[str] | None) -> Path:
@@ -275,7 +273,7 @@ def load_cached_tensors(path: Path, record: dict[str, Any], names: Sequence[str]
     (a damaged file or another record is reported with a warning and rebuilt by the caller)."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or payload.get("record") != json.dumps(record, sort_keys=True):
+        if not isinstance(payload, dict) or payload.get("record") != canonical_json(record):
             raise DataError("the stored record does not match")
         return {name: payload[name] for name in names}
     except FileNotFoundError:
@@ -288,9 +286,8 @@ def load_cached_tensors(path: Path, record: dict[str, Any], names: Sequence[str]
 def save_cached_tensors(path: Path, record: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
     """Write ``tensors`` with their ``record`` to ``path`` atomically."""
     buffer = io.BytesIO()
-    torch.save({"record": json.dumps(record, sort_keys=True), **tensors}, buffer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, buffer.getvalue())
+    torch.save({"record": canonical_json(record), **tensors}, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def prepare_patches(

@@ -55,14 +55,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import io
 import json
 import math
 import os
 import re
-import secrets
-import socket
 import sqlite3
 import time
 import warnings
@@ -79,6 +76,13 @@ import pandas as pd
 
 from sr_audit.degradation import SPACES as NETWORK_SPACES
 from sr_audit.errors import DataError
+from sr_audit.io_util import (
+    HOST_TAG,
+    atomic_write_bytes,
+    content_hash,
+    json_number,
+    plain_json,
+)
 
 #: Version of the record JSON written by this module (``"schema"`` in model.json and cell.json).
 SCHEMA_VERSION = 1
@@ -135,33 +139,10 @@ LOCK_TIMEOUT_S = 120.0
 _KEY_RE = re.compile(r"[0-9a-f]{64}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _TEMP_RE = re.compile(r"\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp")
-_HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 # --------------------------------------------------------------------------------------------
 # JSON values: checked, frozen for records, plain for files and keys
-
-
-def _plain(value: Any, where: str) -> Any:
-    """``value`` as plain JSON types (dict with str keys, list, str, int, float, bool, None)."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DataError(f"{where} is {value}; key inputs and record fields must be finite numbers")
-        return value
-    if isinstance(value, np.generic):
-        return _plain(value.item(), where)
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise DataError(f"{where} has a non-string key {k!r}; use string keys")
-            out[k] = _plain(v, f"{where}.{k}")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise DataError(f"{where} is a {type(value).__name__}, which JSON cannot hold; pass plain str/int/float/bool/list/dict")
 
 
 def _freeze(value: Any) -> Any:
@@ -171,16 +152,6 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value
-
-
-def canonical_json(value: Any) -> str:
-    """Canonical JSON text of plain data: sorted keys, no spaces, non-ASCII kept, NaN refused."""
-    return json.dumps(_plain(value, "value"), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def content_hash(value: Any) -> str:
-    """SHA-256 (hex) of :func:`canonical_json` of ``value``."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
 def _exact_fields(inputs: Mapping[str, Any], fields: tuple[str, ...], what: str,
@@ -257,37 +228,7 @@ def crop_name(image: str, role: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Atomic files
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never part.
-
-    The bytes go to a hidden temporary file in the same folder, are fsynced, renamed over ``path``
-    with :func:`os.replace`, and the folder is fsynced. Parent folders are created.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{_HOST_TAG}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
+# JSON files and stale temporary files
 
 
 def _json_bytes(obj: Mapping[str, Any]) -> bytes:
@@ -308,7 +249,7 @@ def _is_stale_temp(path: Path, now: float) -> bool:
     m = _TEMP_RE.fullmatch(path.name)
     if m is None:
         return False
-    if m["host"] == _HOST_TAG and not _pid_alive(int(m["pid"])):
+    if m["host"] == HOST_TAG and not _pid_alive(int(m["pid"])):
         return True
     try:
         return now - path.stat().st_mtime > STALE_TEMP_S
@@ -382,7 +323,7 @@ class ImageMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict; an infinite PSNR becomes the string ``"inf"``."""
-        return {"name": self.name, **{m: "inf" if getattr(self, m) == math.inf else getattr(self, m) for m in METRICS}}
+        return {"name": self.name, **{m: json_number(getattr(self, m)) for m in METRICS}}
 
 
 @dataclass(frozen=True)
@@ -408,7 +349,7 @@ class Environment:
     date: str
 
     def __post_init__(self) -> None:
-        versions = _plain(self.versions, "environment.versions")
+        versions = plain_json(self.versions, "environment.versions")
         if not isinstance(versions, dict) or not all(isinstance(v, str) for v in versions.values()):
             raise DataError(f"environment.versions must map library names to version strings, got {self.versions!r}")
         _set(self, versions=_freeze(versions))
@@ -439,7 +380,7 @@ def _mapping(value: Any, field: str, *, optional: bool = False) -> Any:
         return None
     if not isinstance(value, Mapping):
         raise DataError(f"{field} must be a dict, got {value!r}")
-    return _freeze(_plain(value, field))
+    return _freeze(plain_json(value, field))
 
 
 def _check_recipe(recipe: Any, field: str) -> None:
@@ -534,7 +475,7 @@ class ModelRecord:
 
     def key_inputs(self) -> dict[str, Any]:
         """The plain dict :func:`model_key` hashes."""
-        return _plain({"kind": self.kind, "train_spec": self.train_spec, "scale": self.scale,
+        return plain_json({"kind": self.kind, "train_spec": self.train_spec, "scale": self.scale,
                        "model_config": self.model_config, "seed": self.seed, "recipe": self.recipe,
                        "data": self.data, "versions": self.environment.versions}, "model")
 
@@ -544,7 +485,7 @@ class ModelRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict, with ``schema`` and ``key`` added."""
-        out = _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "environment"}, "model")
+        out = plain_json({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "environment"}, "model")
         return {"schema": SCHEMA_VERSION, "key": self.key, **out, "environment": self.environment.as_dict()}
 
     @classmethod
@@ -657,7 +598,7 @@ class CellRecord:
     def key_inputs(self) -> dict[str, Any]:
         """The plain dict :func:`cell_key` hashes (optional fields only where they are not at their default)."""
         optional = {k: getattr(self, k) for k, default in CELL_KEY_OPTIONAL.items() if getattr(self, k) != default}
-        return _plain({"kind": self.kind, "model_key": self.model_key, "eval_spec": self.eval_spec,
+        return plain_json({"kind": self.kind, "model_key": self.model_key, "eval_spec": self.eval_spec,
                        "eval_set": self.eval_set, "scale": self.scale, "protocol": self.protocol,
                        "data": self.data, "versions": self.environment.versions, **optional}, "cell")
 
@@ -673,8 +614,8 @@ class CellRecord:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict, with ``schema``, ``key`` and ``means`` added."""
         skip = ("environment", "images")
-        out = _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}, "cell")
-        means = {m: "inf" if v == math.inf else v for m, v in self.means.items()}
+        out = plain_json({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}, "cell")
+        means = {m: json_number(v) for m, v in self.means.items()}
         return {"schema": SCHEMA_VERSION, "key": self.key, **out, "environment": self.environment.as_dict(),
                 "images": [im.as_dict() for im in self.images], "means": means}
 

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from sr_audit.errors import DataError
-from sr_audit.image_io import write_bytes_atomic
+from sr_audit.io_util import atomic_write_bytes
 from sr_audit.model import SRCNN, SRCNNConfig
 
 #: Keys of the authors' ``.mat`` files.
@@ -156,7 +156,7 @@ def save_model(path: str | os.PathLike[str], model: SRCNN, metadata: Mapping[str
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 class LoadedModel(NamedTuple):

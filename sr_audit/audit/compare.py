@@ -38,7 +38,7 @@ from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.datasets import Dataset, load_dataset
-from sr_audit.image_io import write_bytes_atomic
+from sr_audit.io_util import atomic_write_bytes
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import resize
@@ -320,7 +320,7 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
-    write_bytes_atomic(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 @dataclass(frozen=True)
@@ -351,9 +351,9 @@ def write_comparison(result: Comparison, out_dir: str | os.PathLike[str], data: 
         roundtrip_csv=out / "roundtrip.csv",
         heatmap=out / "pairs_y.png",
     )
-    write_bytes_atomic(files.markdown, report_markdown(result, data).encode())
-    write_bytes_atomic(files.pairs_csv, result.pairs.to_csv(index=False).encode())
-    write_bytes_atomic(files.pairs_mean_csv, result.pair_means().to_csv(index=False).encode())
-    write_bytes_atomic(files.roundtrip_csv, result.roundtrip.to_csv(index=False).encode())
+    atomic_write_bytes(files.markdown, report_markdown(result, data).encode())
+    atomic_write_bytes(files.pairs_csv, result.pairs.to_csv(index=False).encode())
+    atomic_write_bytes(files.pairs_mean_csv, result.pair_means().to_csv(index=False).encode())
+    atomic_write_bytes(files.roundtrip_csv, result.roundtrip.to_csv(index=False).encode())
     plot_pair_heatmap(result, "y", files.heatmap)
     return files

@@ -46,7 +46,7 @@ import pandas as pd
 from sr_audit import backends
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import SpecError
-from sr_audit.image_io import write_bytes_atomic
+from sr_audit.io_util import atomic_write_bytes
 from sr_audit.resize import conventions_of, resize
 from sr_audit.sizes import parse_scale
 
@@ -281,7 +281,7 @@ def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
-    write_bytes_atomic(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ def write_kernels(responses: list[ImpulseResponse], out_dir: str | os.PathLike[s
     out.mkdir(parents=True, exist_ok=True)
     files = KernelFiles(plot=out / "kernels.png", responses_csv=out / "kernels.csv",
                         frequency_csv=out / "kernels_frequency.csv")
-    write_bytes_atomic(files.responses_csv, responses_table(responses).to_csv(index=False).encode())
-    write_bytes_atomic(files.frequency_csv, frequency_table(responses).to_csv(index=False).encode())
+    atomic_write_bytes(files.responses_csv, responses_table(responses).to_csv(index=False).encode())
+    atomic_write_bytes(files.frequency_csv, frequency_table(responses).to_csv(index=False).encode())
     plot_responses(responses, files.plot)
     return files

@@ -42,6 +42,7 @@ from sr_audit.degradation import COMPUTES, Degradation, modcrop, resample
 from sr_audit.errors import SpecError
 from sr_audit.evaluate import Preparation, Prepared, prepare, run_model, score_prepared
 from sr_audit.image_io import im2double
+from sr_audit.io_util import json_ready
 from sr_audit.markdown import markdown_table
 from sr_audit.metrics import quantise_output
 from sr_audit.model import SRCNN
@@ -276,13 +277,7 @@ class Pitfalls:
     per_image: pd.DataFrame
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready record (NaN as None, infinite PSNR as ``"inf"``)."""
-
-        def clean(value: Any) -> Any:
-            if isinstance(value, float) and not math.isfinite(value):
-                return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-            return value
-
+        """JSON-ready record (non-finite numbers by :func:`~sr_audit.io_util.json_number`)."""
         return {
             "dataset": self.dataset,
             "dataset_source": self.dataset_source,
@@ -290,8 +285,8 @@ class Pitfalls:
             "scale": self.scale,
             "model": self.model,
             "protocol": "Y of MATLAB rgb2ycbcr rounded to uint8, uint8(x*255), shave = scale, PSNR per image then mean",
-            "pitfalls": [{k: clean(v) for k, v in row.items()} for row in self.table.to_dict("records")],
-            "per_image": [{k: clean(v) for k, v in row.items()} for row in self.per_image.to_dict("records")],
+            "pitfalls": json_ready(self.table.to_dict("records")),
+            "per_image": json_ready(self.per_image.to_dict("records")),
         }
 
 

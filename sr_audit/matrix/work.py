@@ -69,7 +69,6 @@ a Y output gets the degraded input's chroma; an RGB output is shown as it is).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -97,6 +96,7 @@ from sr_audit.evaluate import (
     run_model,
     score_prepared,
 )
+from sr_audit.io_util import installed_version
 from sr_audit.matrix.plan import COMPUTE, MatrixPlan
 from sr_audit.model import SRCNNConfig
 from sr_audit.model_source import ModelSource, resolve_model
@@ -137,10 +137,7 @@ def library_versions(specs: Iterable[ResizeSpec]) -> dict[str, str]:
     """
     out = {"sr-audit": __version__}
     for dist in ENVIRONMENT_DISTRIBUTIONS:
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "not installed"
+        out[dist] = installed_version(dist) or "not installed"
     for spec in specs:
         backend = backends.get_backend(spec.backend)
         out[backend.distribution] = backend.version() or "not installed"

@@ -41,7 +41,8 @@ import pandas as pd
 
 from sr_audit.markdown import markdown_table
 from sr_audit.published import ReportedFigure
-from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, canonical_json, dict_label
+from sr_audit.io_util import canonical_json
+from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, dict_label
 
 #: What each metric column is, as reports label it.
 METRIC_LABELS: dict[str, str] = {
