@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +47,7 @@ from sr_audit.datasets import ImageRecord
 from sr_audit.degradation import Degradation, DegradedPair, degrade
 from sr_audit.errors import DataError, SpecError
 from sr_audit.io_util import atomic_write_bytes, canonical_json, content_hash
+from sr_audit.weights import read_torch_file
 
 if TYPE_CHECKING:
     from sr_audit.crops import RandomCrops
@@ -271,14 +270,14 @@ def cache_path(record: dict[str, Any], cache_dir: str | os.PathLike[str] | None)
 def load_cached_tensors(path: Path, record: dict[str, Any], names: Sequence[str]) -> dict[str, torch.Tensor] | None:
     """The tensors ``names`` stored in ``path`` if it is readable and was built for ``record``, else None
     (a damaged file or another record is reported with a warning and rebuilt by the caller)."""
+    if not path.is_file():
+        return None
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = read_torch_file(path, "a patch cache file")
         if not isinstance(payload, dict) or payload.get("record") != canonical_json(record):
             raise DataError("the stored record does not match")
         return {name: payload[name] for name in names}
-    except FileNotFoundError:
-        return None
-    except (OSError, RuntimeError, EOFError, KeyError, pickle.UnpicklingError, zipfile.BadZipFile, DataError) as exc:
+    except (KeyError, DataError) as exc:
         warnings.warn(f"rebuilding unreadable patch cache file {path}: {exc}", stacklevel=3)
         return None
 
