@@ -175,7 +175,7 @@ def test_matrix_with_a_pretrained_row(data: Path, tmp_path: Path) -> None:
     trained, scored as evaluate() scores it, and found again by its key on a rerun."""
     from sr_audit.matrix import MatrixPlan, run_matrix
     from sr_audit.recipes import Budget, Recipe
-    from sr_audit.store import Store
+    from sr_audit.matrix.store import Store
 
     recipe = Recipe(name="tiny", description="test", optimizer="adam", lr=(1e-3, 1e-3, 1e-4), loss="mse", init="he",
                     batch_size=8, budget=Budget("steps", 2))

@@ -29,7 +29,7 @@ from sr_audit.matrix.work import Worker, build_workload
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, Recipe
-from sr_audit.store import Store
+from sr_audit.matrix.store import Store
 
 SCALE = 3
 SPEC = "matlab-legacy"

@@ -1,10 +1,10 @@
-"""The one markdown table formatter (:func:`sr_audit.markdown.markdown_table`)."""
+"""The one markdown table formatter (:func:`sr_audit.report.markdown.markdown_table`)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from sr_audit.markdown import markdown_table
+from sr_audit.report.markdown import markdown_table
 
 
 def test_cells_as_given_escaped_and_aligned() -> None:

@@ -34,7 +34,7 @@ from sr_audit.matrix.plan import load_recipe, parse_int_list
 from sr_audit.matrix.work import WORK_DIR, build_workload, crop_corner
 from sr_audit.recipes import Budget, Recipe
 from sr_audit.io_util import canonical_json
-from sr_audit.store import Store
+from sr_audit.matrix.store import Store
 from sr_audit.weights import load_model
 
 SPECS = ("pil", "cv2")

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from sr_audit.matrix import run_matrix
-from sr_audit.store import Store
+from sr_audit.matrix.store import Store
 
 if os.environ.get("SR_AUDIT_REQUIRE_RAY"):  # CI (.ci/run) installs Ray: a missing one fails here
     import ray

@@ -29,7 +29,7 @@ from sr_audit.protocol import get_protocol
 from sr_audit.published import Pipeline, ReportedFigure, TrainingData
 from sr_audit.recipes import LATER_FIELDS, Budget, Recipe, get_recipe
 from sr_audit.io_util import content_hash
-from sr_audit.store import CellRecord, Store, cell_key
+from sr_audit.matrix.store import CellRecord, Store, cell_key
 from sr_audit.train import STATE_FILE, TrainOptions, init_model, load_state, train_patches
 from sr_audit.weights import load_model
 

@@ -17,7 +17,7 @@ from sr_audit.errors import DataError
 from sr_audit.report import REPORT_METRICS, ReportFiles, write_report
 from sr_audit.report.plots import heatmaps_png
 from sr_audit.report.tables import OFFICIAL, build, fmt
-from sr_audit.store import Environment, Store
+from sr_audit.matrix.store import Environment, Store
 from test_store import EVAL_SPECS, IMAGES, TRAIN_SPECS, synthetic_psnr_y, write_synthetic_store
 
 

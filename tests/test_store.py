@@ -22,7 +22,7 @@ import pytest
 from sr_audit.cli.main import main_from_args
 from sr_audit.conventions import Conventions
 from sr_audit.errors import DataError
-from sr_audit.store import (
+from sr_audit.matrix.store import (
     CELL_KEY_FIELDS,
     CellRecord,
     Environment,

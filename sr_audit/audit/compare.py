@@ -39,7 +39,7 @@ from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.datasets import Dataset, load_dataset
 from sr_audit.io_util import atomic_write_bytes
-from sr_audit.markdown import markdown_table
+from sr_audit.report.markdown import markdown_table
 from sr_audit.metrics import psnr
 from sr_audit.resize import resize
 

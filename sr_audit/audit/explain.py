@@ -74,10 +74,10 @@ from sr_audit.evaluate import (
     run_model,
     score_prepared,
 )
-from sr_audit.markdown import markdown_table
 from sr_audit.model import SRCNN
 from sr_audit.model_source import y_srcnn
 from sr_audit.protocol import SPACES, Protocol, SSIMSpec
+from sr_audit.report.markdown import markdown_table
 from sr_audit.weights import BICUBIC
 
 #: SSIM implementations, as arguments of skimage.metrics.structural_similarity.

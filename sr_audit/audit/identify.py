@@ -99,7 +99,7 @@ from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import im2double, read_image
 from sr_audit.layouts import Pairing, pair_files
-from sr_audit.markdown import markdown_table
+from sr_audit.report.markdown import markdown_table
 from sr_audit.resize import conventions_of, resize
 from sr_audit.rounding import quantize
 from sr_audit.sizes import output_size

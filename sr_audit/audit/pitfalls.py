@@ -43,11 +43,11 @@ from sr_audit.errors import SpecError
 from sr_audit.evaluate import Preparation, Prepared, prepare, run_model, score_prepared
 from sr_audit.image_io import im2double
 from sr_audit.io_util import json_ready
-from sr_audit.markdown import markdown_table
 from sr_audit.metrics import quantise_output
 from sr_audit.model import SRCNN
 from sr_audit.model_source import y_srcnn
 from sr_audit.protocol import PROTOCOLS
+from sr_audit.report.markdown import markdown_table
 from sr_audit.resize import resize
 from sr_audit.rounding import quantize
 

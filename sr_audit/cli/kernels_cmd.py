@@ -11,7 +11,7 @@ import pandas as pd
 from sr_audit.backends.selection import ALL_SPECS, select_specs
 from sr_audit.cli.options import add_out
 from sr_audit.audit.kernels import impulse_response, scale_fraction, summary_table, write_kernels
-from sr_audit.markdown import markdown_table
+from sr_audit.report.markdown import markdown_table
 
 
 def _formatted_summary(table: pd.DataFrame) -> str:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from sr_audit.matrix.store import Store
 from sr_audit.report import write_report
-from sr_audit.store import Store
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sr_audit.matrix.store import Store
 from sr_audit.report.tables import frame_table, model_columns
-from sr_audit.store import Store
 
 
 def _run(args: argparse.Namespace) -> int:

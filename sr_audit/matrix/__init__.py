@@ -4,11 +4,26 @@
 what the store does not hold yet and writes the report. Layers: :mod:`~sr_audit.matrix.plan`
 (the plan as data), :mod:`~sr_audit.matrix.work` (keys, jobs, the worker that trains and
 evaluates), :mod:`~sr_audit.matrix.executors` (``local`` and ``ray``),
-:mod:`~sr_audit.matrix.runner` (the whole run).
+:mod:`~sr_audit.matrix.runner` (the whole run), :mod:`~sr_audit.matrix.store` (the results store).
 """
-from sr_audit.matrix.executors import EXECUTORS
-from sr_audit.matrix.plan import MatrixPlan
-from sr_audit.matrix.runner import MatrixResult, run_matrix
-from sr_audit.matrix.work import BICUBIC_ROW, diagonal_gains
+import importlib
+from typing import Any
 
-__all__ = ["BICUBIC_ROW", "EXECUTORS", "MatrixPlan", "MatrixResult", "diagonal_gains", "run_matrix"]
+#: Where each public name lives. They are imported on first use, so importing a submodule (the
+#: store, the plan) does not import the trainer and the report.
+_SOURCES = {
+    "BICUBIC_ROW": "work",
+    "EXECUTORS": "executors",
+    "MatrixPlan": "plan",
+    "MatrixResult": "runner",
+    "diagonal_gains": "work",
+    "run_matrix": "runner",
+}
+
+__all__ = sorted(_SOURCES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)

@@ -3,7 +3,7 @@
 Every executor runs :class:`~sr_audit.matrix.work.Job` s (one model and its cells, the unit of
 work) with :class:`~sr_audit.matrix.work.Worker` s, and **the workers write their results to the
 store themselves**: the store is a folder with per-key locks, so any number of processes can write
-to it (``sr_audit.store``, "Concurrency"). The driver only counts finished cells for the progress
+to it (``sr_audit.matrix.store``, "Concurrency"). The driver only counts finished cells for the progress
 bar. A job whose model another process is training is put back at the end of the queue and then
 waited for.
 

@@ -25,9 +25,9 @@ from tqdm.auto import tqdm
 from sr_audit.errors import SpecError
 from sr_audit.matrix.executors import EXECUTORS, run_local, run_ray
 from sr_audit.matrix.plan import MatrixPlan
+from sr_audit.matrix.store import Store
 from sr_audit.matrix.work import JobReport, Log, build_workload, summary_tables
 from sr_audit.report import ReportFiles, write_report
-from sr_audit.store import Store
 
 
 @dataclass(frozen=True)

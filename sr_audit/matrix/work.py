@@ -3,7 +3,7 @@
 Work
 ----
 :func:`build_workload` loads the data sets once, finds the authors' weights, computes every model
-and cell key (:func:`sr_audit.store.model_key`, :func:`sr_audit.store.cell_key`) and groups the
+and cell key (:func:`sr_audit.matrix.store.model_key`, :func:`sr_audit.matrix.store.cell_key`) and groups the
 unfinished cells into :class:`Job` s. **The unit of work is a job: one model and its cells**:
 
 * ``trained``: one SRCNN per (train spec, scale, seed) with the plan's recipe, trained once (or
@@ -30,7 +30,7 @@ A model key covers the train spec (canonical string), scale, the saved model's c
 recipe (every field, budget included), the training images (name -> pixel SHA-256) and the versions
 of the libraries that touch the numbers (:func:`library_versions`); a cell key covers its model
 key, the eval spec, eval set, scale, protocol (``Protocol.as_dict()``), eval images, versions and
-the network space (``space``, hashed only for RGB, :data:`sr_audit.store.CELL_KEY_OPTIONAL`, so Y
+the network space (``space``, hashed only for RGB, :data:`sr_audit.matrix.store.CELL_KEY_OPTIONAL`, so Y
 keys are those of stores written before RGB recipes). A model's space is in its config
 (``channels``). The compute path (float) is the same for every matrix (:mod:`sr_audit.matrix.plan`),
 so no key needs to name it. The dicts hashed into a key are the very dicts written into the record.
@@ -41,9 +41,9 @@ Doing a job (:class:`Worker`)
   and trains with :func:`sr_audit.train.train_model`, checkpointing into ``STORE/work/<model
   key>/`` every ``plan.checkpoint_every``; a checkpoint left there by a killed or interrupted run
   is resumed (bit-identically on the CPU for step and epoch budgets). The final model goes into the
-  store with :meth:`~sr_audit.store.Store.put_model`, then the work folder is deleted.
-* Each cell is claimed (:meth:`~sr_audit.store.Store.claim`), computed and stored with its crops
-  by :meth:`~sr_audit.store.Store.put_cell` inside the claim, so a killed run loses at most the
+  store with :meth:`~sr_audit.matrix.store.Store.put_model`, then the work folder is deleted.
+* Each cell is claimed (:meth:`~sr_audit.matrix.store.Store.claim`), computed and stored with its crops
+  by :meth:`~sr_audit.matrix.store.Store.put_cell` inside the claim, so a killed run loses at most the
   cell in progress, and two processes never compute the same model or cell. A key another process
   holds is skipped at first and waited for at the end.
 * Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker by the one
@@ -98,10 +98,7 @@ from sr_audit.evaluate import (
 )
 from sr_audit.io_util import installed_version
 from sr_audit.matrix.plan import COMPUTE, MatrixPlan
-from sr_audit.model import SRCNNConfig
-from sr_audit.model_source import ModelSource, resolve_model
-from sr_audit.rounding import quantize
-from sr_audit.store import (
+from sr_audit.matrix.store import (
     CellRecord,
     Environment,
     ImageMetrics,
@@ -111,6 +108,9 @@ from sr_audit.store import (
     crop_name,
     model_key,
 )
+from sr_audit.model import SRCNNConfig
+from sr_audit.model_source import ModelSource, resolve_model
+from sr_audit.rounding import quantize
 from sr_audit.train import MODEL_FILE, STATE_FILE, TrainOptions, load_state, train_model
 from sr_audit.weights import load_authors_mat, load_model
 

@@ -21,7 +21,7 @@ from sr_audit.errors import DataError
 from sr_audit.report.plots import DPI, heatmaps_png
 from sr_audit.report.tables import METRIC_LABELS, VIEWS, Cell, PublishedComparison, ReportData, TextTable, build, fmt
 from sr_audit.io_util import atomic_write_bytes
-from sr_audit.store import CROP_ROLES, Store
+from sr_audit.matrix.store import CROP_ROLES, Store
 
 #: Metrics in report order: luma first, as SR papers report it.
 REPORT_METRICS: tuple[str, ...] = ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb")

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sr_audit.markdown import markdown_table
+from sr_audit.report.markdown import markdown_table
 from sr_audit.published import ReportedFigure
 from sr_audit.io_util import canonical_json
-from sr_audit.store import CELL_KINDS, CellRecord, ModelRecord, dict_label
+from sr_audit.matrix.store import CELL_KINDS, CellRecord, ModelRecord, dict_label
 
 #: What each metric column is, as reports label it.
 METRIC_LABELS: dict[str, str] = {
@@ -108,7 +108,7 @@ class TextTable:
             object.__setattr__(self, "numeric", (False,) * len(self.columns))
 
     def markdown(self) -> str:
-        """GitHub-flavoured markdown (:func:`sr_audit.markdown.markdown_table`); diagonal and
+        """GitHub-flavoured markdown (:func:`sr_audit.report.markdown.markdown_table`); diagonal and
         emphasised cells are bold."""
         rows = [[f"**{t}**" if c in ("diag", "em") and t else t for t, c in zip(row, cls)]
                 for row, cls in zip(self.rows, self.classes)]
