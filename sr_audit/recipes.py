@@ -614,9 +614,9 @@ RECIPES: dict[str, Recipe] = {
             name="sprint",
             description="sr-audit's short-budget recipe (issue 12): fast's Adam, He init, batches of 8, 2% warm-up "
             "then cosine to 1%, centring and 8 orientations, at 4e-3 on every layer, with a frozen identity path "
-            "(skip identity-frozen: the other maps learn HR minus the input, inside a plain SRCNN); 12,000 steps, "
-            "where T91 x3 reaches the paper's 9-1-5 figures (about 45 s on 2 quiet CPU cores); runs in "
-            "benchmarks/README.md",
+            "(skip identity-frozen: the other maps learn HR minus the input, inside a plain SRCNN); 12,000 steps "
+            "(about 43 s on 2 quiet CPU cores), where T91 x2 reaches the paper's 9-1-5 figures, x3 with one of "
+            "two seeds, x4 not on Set14; runs in benchmarks/README.md",
             lr=(4e-3, 4e-3, 4e-3),
             budget=Budget("steps", 12_000),
             skip="identity-frozen",
