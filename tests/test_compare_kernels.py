@@ -330,3 +330,25 @@ def test_compare_scale_grammar_and_set_names(scale: str, shared_datasets: Path, 
     assert "5 images, modcropped to a multiple of 3" in stdout
     rows = pd.read_csv(tmp_path / "o" / "pairs.csv")
     assert sorted(rows["image"]) == ["baby_GT", "bird_GT", "butterfly_GT", "head_GT", "woman_GT"]
+
+
+def test_figures_leave_matplotlib_process_state_alone(hr_folder: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heatmap and the kernel figure are standalone Figures on an Agg canvas: no backend
+    switch (``matplotlib.use``) and no pyplot figure left behind in the caller's process."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from sr_audit.audit.kernels import plot_responses
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a library function switched matplotlib's backend")
+
+    monkeypatch.setattr(matplotlib, "use", refuse)
+    figures = plt.get_fignums()
+    backend = matplotlib.get_backend()
+    plot_pair_heatmap(compare_backends(hr_folder, 3, ["pil:bicubic+aa", "pil:bilinear+aa"], progress=False), "y",
+                      tmp_path / "heat.png")
+    plot_responses([impulse_response("pil:bicubic+aa", "1/3")], tmp_path / "kernels.png")
+    assert plt.get_fignums() == figures and matplotlib.get_backend() == backend
+    assert Image.open(tmp_path / "heat.png").size[0] > 100 and Image.open(tmp_path / "kernels.png").size[0] > 100

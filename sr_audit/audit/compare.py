@@ -276,10 +276,9 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     import io
 
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
 
     matrix = result.pair_matrix(channel).to_numpy()
     n = len(result.specs)
@@ -287,7 +286,9 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     identical = np.isinf(matrix)
     identical_colour, diagonal_colour = "#f2c14e", "#d9d9d9"
     size = 1.5 + 0.9 * n
-    fig, ax = plt.subplots(figsize=(size + 2.5, size + 1.5))
+    fig = Figure(figsize=(size + 2.5, size + 1.5))  # no pyplot: no process-wide backend or figure list
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad=diagonal_colour)
     values = np.ma.masked_array(matrix, mask=~finite)
     if finite.any():
@@ -299,7 +300,7 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     image = ax.imshow(values, cmap=cmap, vmin=low, vmax=high)
     for i, j in itertools.product(range(n), range(n)):
         if identical[i, j]:
-            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=identical_colour))
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color=identical_colour))
             ax.text(j, i, "∞\nidentical", ha="center", va="center", fontsize=8)
         elif finite[i, j]:
             shade = (matrix[i, j] - low) / (high - low)
@@ -319,7 +320,6 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight", pad_inches=0.15)
-    plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
 
 

@@ -243,15 +243,15 @@ def summary_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
 def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str]) -> None:
     """Two panels: the swept kernel (line) with the exact-scale taps (markers) against the
     input-pixel offset, and ``|H(f)|``; one colour per spec."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     scale = responses[0].scale
     styles = ["-", "--", "-.", ":"]
     markers = ["o", "s", "^", "v", "D", "x", "+", "*"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5.5))
+    fig = Figure(figsize=(14, 5.5))  # no pyplot: no process-wide backend or figure list
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2)
     reach = max(r.half_width() for r in responses) + 1
     for k, r in enumerate(responses):
         colour, style = f"C{k % 10}", styles[k % len(styles)]
@@ -280,7 +280,6 @@ def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
 
 
