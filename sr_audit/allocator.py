@@ -14,10 +14,11 @@ reused step after step. On the 2-core dev VM that makes batch-128 training 1.6-1
 :data:`TRIM_THRESHOLD` bytes of freed memory instead of handing them back.
 
 Only glibc (Linux) has ``mallopt``; elsewhere :func:`retain_freed_memory` does nothing and returns
-False. The setting lasts for the life of the process and affects all of it, which is why the
-training loop (:func:`sr_audit.train.train_patches`) leaves it alone and
-:func:`sr_audit.train.train_model` (behind ``sr-audit train`` and ``sr-audit matrix``) applies it
-when it trains on the CPU.
+False. The setting lasts for the life of the process and affects all of it, so no library function
+applies it: the programs that own their process opt in (``sr-audit train`` and ``sr-audit matrix``
+when they train on the CPU, and the training benchmarks), and :func:`sr_audit.train.train_model`
+only records whether it is in effect (:func:`freed_memory_retained`). Worker processes that the
+matrix spawns (one per device) train on their own device and are not tuned.
 """
 from __future__ import annotations
 
@@ -56,3 +57,8 @@ def retain_freed_memory() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def freed_memory_retained() -> bool:
+    """Whether :func:`retain_freed_memory` has run in this process and took effect (it is not run here)."""
+    return retain_freed_memory.cache_info().currsize > 0 and retain_freed_memory()

@@ -51,3 +51,18 @@ def test_a_refused_value_reports_false(monkeypatch):
     monkeypatch.setattr(ctypes, "CDLL", Refusing)
     assert allocator.retain_freed_memory() is False
     assert calls == [(-3, allocator.MMAP_THRESHOLD)]
+
+
+def test_freed_memory_retained_reports_without_tuning(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: calls.append(name))
+    assert allocator.freed_memory_retained() is False and calls == []  # asking does not tune
+    assert allocator.retain_freed_memory() is False and calls == ["c"]
+    assert allocator.freed_memory_retained() is False and calls == ["c"]
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="needs glibc")
+def test_freed_memory_retained_after_opting_in():
+    assert allocator.freed_memory_retained() is False
+    allocator.retain_freed_memory()
+    assert allocator.freed_memory_retained() is True
