@@ -11,14 +11,19 @@ is a :class:`Backend` instance, e.g. in the plugin's ``pyproject.toml``::
 A plugin cannot replace a built-in name (it is ignored with a warning).
 
 Which backends can run here, and spec lists (``all`` or ``pil,cv2:area``) chosen from them:
-:mod:`sr_audit.backends.selection`.
+:mod:`sr_audit.backends.selection`. The package itself is callable: ``sr_audit.backends()`` is
+:func:`sr_audit.api.backends` (the package and the API function share the name ``backends``, so the
+registry answers the call rather than hiding the function).
 """
 from __future__ import annotations
 
 import functools
 import importlib
 import importlib.metadata
+import sys
+import types
 import warnings
+from typing import Any
 
 from sr_audit.backends.base import Backend, ResizeFn
 from sr_audit.conventions import ResizeSpec
@@ -79,5 +84,16 @@ def resolve(spec: str | ResizeSpec) -> ResizeSpec:
     parsed = ResizeSpec.parse(spec)
     return get_backend(parsed.backend).resolve(parsed)
 
+
+class _CallableRegistry(types.ModuleType):
+    """The registry package as a module that :func:`sr_audit.api.backends` can be called through."""
+
+    def __call__(self, *, check: bool = False) -> Any:
+        from sr_audit import api
+
+        return api.backends(check=check)
+
+
+sys.modules[__name__].__class__ = _CallableRegistry
 
 __all__ = ["Backend", "ResizeFn", "BUILTIN", "ENTRY_POINT_GROUP", "names", "get_backend", "resolve"]

@@ -18,6 +18,7 @@ have shape ``size + image.shape[2:]`` and the input's dtype.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -129,6 +130,10 @@ class Backend:
         """
         if self._import_error is not None:
             return self._import_error
+        if self.module in sys.modules:
+            # imported, or being imported by another thread: OpenCV's loader swaps its module in
+            # sys.modules meanwhile, and find_spec would then call the library missing
+            return None
         try:
             found = importlib.util.find_spec(self.module) is not None
         except (ImportError, ValueError):

@@ -15,6 +15,8 @@ Callers add their own rules on top (``compare`` needs two different specs).
 """
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass
 
 from sr_audit import backends
@@ -60,8 +62,13 @@ class SpecSelection:
     skipped: tuple[BackendStatus, ...] = ()
 
 
-def backend_status() -> list[BackendStatus]:
-    """Every registered backend, in registry order, with its availability."""
+def backend_status(*, check: bool = False) -> list[BackendStatus]:
+    """Every registered backend, in registry order, with its availability.
+
+    Available means installed (found on the path; nothing is imported) unless ``check`` is set:
+    then each installed library is imported by building its default spec, and one that fails to
+    import is unavailable with its import error (seconds for TensorFlow and PyTorch).
+    """
     found: list[BackendStatus] = []
     for name in backends.names():
         try:
@@ -70,6 +77,10 @@ def backend_status() -> list[BackendStatus]:
         except (ImportError, SrAuditError) as exc:
             found.append(BackendStatus(name, None, f"backend module cannot be loaded: {exc}"))
             continue
+        if check and backend.unavailable_reason() is None:
+            # a failed import is kept by the backend as its unavailable_reason, read below
+            with contextlib.suppress(BackendUnavailableError):
+                backend.build(spec)
         found.append(BackendStatus(name, spec, backend.unavailable_reason()))
     return found
 

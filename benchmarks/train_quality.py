@@ -48,7 +48,7 @@ from sr_audit.datasets import Dataset, find_data_root, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
 from sr_audit.errors import SrAuditError
-from sr_audit.evaluate import evaluate
+from sr_audit.evaluation import evaluate
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import PAPER_ROWS, Budget, Recipe, load_recipe

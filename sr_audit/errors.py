@@ -23,3 +23,8 @@ class BackendUnavailableError(SrAuditError, ImportError):
 
 class DataError(SrAuditError, ValueError):
     """A data set, weights file or results store is missing or malformed."""
+
+
+class SrAuditWarning(UserWarning):
+    """What a caller of the Python API should know about a result (an HR modcropped to the SR size,
+    a padding assumed, a model trained at another scale); the command line prints it as a line."""

@@ -20,7 +20,7 @@ by suffix alone:
 SRCNNs (the first four kinds but TorchScript) run through the tiled, bit-exact
 :func:`sr_audit.infer.infer` on the upsampled input; any other module through
 :func:`sr_audit.infer.infer_module` whole-image under :data:`sr_audit.infer.MODULE_CONTRACT`, on the
-input ``input`` names (:data:`sr_audit.evaluate.MODEL_INPUTS`). :attr:`ResolvedModel.identity` is
+input ``input`` names (:data:`sr_audit.evaluation.MODEL_INPUTS`). :attr:`ResolvedModel.identity` is
 what a matrix key hashes: the file's SHA-256, or the factory name and its module file's SHA-256.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from sr_audit.errors import DataError, SpecError
-from sr_audit.evaluate import MODEL_INPUTS
+from sr_audit.evaluation import MODEL_INPUTS
 from sr_audit.model import PADDINGS, SRCNN, SRCNNConfig
 from sr_audit.weights import (
     BICUBIC,
@@ -83,7 +83,7 @@ class ModelSource:
     spec : str
         ``bicubic``, a file, or ``package.module:factory`` / ``file.py:factory``.
     input : str
-        Key of :data:`sr_audit.evaluate.MODEL_INPUTS`: what the model takes.
+        Key of :data:`sr_audit.evaluation.MODEL_INPUTS`: what the model takes.
     padding : str or None
         Key of :data:`sr_audit.model.PADDINGS` for a state_dict SRCNN (None: assume
         :data:`ASSUMED_PADDING`); refused for other kinds.

@@ -87,7 +87,7 @@ from sr_audit.datasets import Dataset, ImageRecord
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError, SrAuditError
-from sr_audit.evaluate import environment, evaluate
+from sr_audit.evaluation import environment, evaluate
 from sr_audit.io_util import atomic_write_bytes as write_bytes_atomic
 from sr_audit.init import IdentityPath
 from sr_audit.model import SRCNN, fold_input_mean

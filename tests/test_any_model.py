@@ -16,7 +16,7 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import DataError, ImageError, SpecError
-from sr_audit.evaluate import Preparation, evaluate, prepare, score_prepared
+from sr_audit.evaluation import Preparation, evaluate, prepare, score_prepared
 from sr_audit.image_io import write_image
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.model_source import ModelSource, resolve_model

@@ -36,7 +36,7 @@ from sr_audit.colour import rgb_to_ycbcr_u8, ycbcr_to_rgb
 from sr_audit.datasets import Dataset, ImageRecord, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import evaluate, evaluate_image
+from sr_audit.evaluation import evaluate, evaluate_image
 from sr_audit.metrics import Scores
 from sr_audit.model import SRCNN, SRCNNConfig
 from sr_audit.protocol import PROTOCOLS
@@ -186,6 +186,6 @@ def test_eval_command_text_and_errors(capsys: pytest.CaptureFixture[str], tmp_pa
     out = capsys.readouterr().out
     assert code == 0 and "protocol matlab" in out and "65.481" in out and "mean" in out and "img" in out
     assert main_from_args(["eval", "--weights", "bicubic", "--data", str(tmp_path), "--scale", "1"]) == 2
-    assert "integer >= 2" in capsys.readouterr().err
+    assert "not an integer super-resolution factor of at least 2" in capsys.readouterr().err
     assert main_from_args(["eval", "--weights", "bicubic", "--data", str(tmp_path), "--protocol", "nope"]) == 2
     assert "presets: matlab, basicsr" in capsys.readouterr().err

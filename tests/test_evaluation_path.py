@@ -1,4 +1,4 @@
-"""The one evaluation path (sr_audit.evaluate: prepare -> run_model -> score_prepared) and its four
+"""The one evaluation path (sr_audit.evaluation: prepare -> run_model -> score_prepared) and its four
 callers: eval (evaluate), the matrix Worker, explain and pitfalls give the same scores."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sr_audit.audit.pitfalls import Pipeline, _Scorer
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation, degrade, modcrop, resample
 from sr_audit.errors import ImageError, SpecError
-from sr_audit.evaluate import (
+from sr_audit.evaluation import (
     Preparation,
     colour_output,
     evaluate,

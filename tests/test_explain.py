@@ -15,7 +15,7 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation, modcrop, resample
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import evaluate
+from sr_audit.evaluation import evaluate
 from sr_audit.image_io import write_image
 from sr_audit.metrics import psnr, shave
 from sr_audit.protocol import PROTOCOLS

@@ -27,7 +27,7 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import BackendUnavailableError, SpecError
-from sr_audit.evaluate import evaluate
+from sr_audit.evaluation import evaluate
 from sr_audit.matrix import BICUBIC_ROW, MatrixPlan, diagonal_gains, run_matrix
 from sr_audit.matrix.executors import ExecutorUnavailableError, import_ray, run_local
 from sr_audit.matrix.plan import load_recipe, parse_int_list

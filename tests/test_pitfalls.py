@@ -14,7 +14,7 @@ from sr_audit.cli.main import main_from_args
 from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation, modcrop, resample
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import evaluate
+from sr_audit.evaluation import evaluate
 from sr_audit.image_io import write_image
 from sr_audit.metrics import psnr, shave
 from sr_audit.protocol import PROTOCOLS
@@ -118,7 +118,7 @@ def test_cli_json(small_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = {r["pitfall"]: r for r in record["pitfalls"]}
     assert rows["bicubic reference"]["wrong_psnr"] == "inf" and len(rows) == len(PITFALLS)
     assert main_from_args(["pitfalls", "--data", str(small_data), "--scale", "1", "--weights", "bicubic"]) == 2
-    assert "scale must be an integer >= 2" in capsys.readouterr().err
+    assert "not an integer super-resolution factor of at least 2" in capsys.readouterr().err
 
 
 def test_with_the_authors_model(shared_datasets: Path, small_data: Path) -> None:

@@ -20,7 +20,7 @@ from sr_audit.crops import CropSource, RandomCrops, build_crop_source, center_sq
 from sr_audit.datasets import ImageRecord, load_dataset
 from sr_audit.degradation import Degradation, DegradedPair, degrade, modcrop
 from sr_audit.errors import DataError, SpecError
-from sr_audit.evaluate import evaluate
+from sr_audit.evaluation import evaluate
 from sr_audit.matrix import MatrixPlan, run_matrix
 from sr_audit.matrix.work import find_official
 from sr_audit.model import SRCNN

@@ -30,15 +30,15 @@ The pipeline of a setup, per image (uint8 RGB or grayscale ground truth)
    (``y_definition``, ``y_rounding``) when ``metric_space="y"``, or against the RGB ``GT`` when
    ``metric_space="rgb"``; ``shave`` pixels dropped per side (None = ``s``); PSNR = 20 log10(255 /
    RMSE) and SSIM (``ssim``, :data:`SSIM_VARIANTS`) per image, then averaged. The RGB output of a
-   Y model is the ``luma-shift`` rule of :data:`sr_audit.evaluate.COLOUR_RULES`: the down-and-up
+   Y model is the ``luma-shift`` rule of :data:`sr_audit.evaluation.COLOUR_RULES`: the down-and-up
    resized RGB ``GT`` with its luma moved by the model's correction, ``rgb + (y_out - y_in) / k``
    on every channel, ``k`` the sum of the Y definition's RGB weights, which keeps the chroma of
    that definition unchanged (for MATLAB's YCbCr, exactly ``ycbcr2rgb`` of the output Y with the
    input's Cb and Cr, unrounded; this differs from :data:`sr_audit.protocol.Y_MODEL_RGB`, which
    resizes rounded Cb/Cr planes, only by that rounding).
 
-Steps 1-4 are the one evaluation path of :mod:`sr_audit.evaluate` (``prepare`` with the setup's
-:class:`~sr_audit.evaluate.Preparation`, ``run_model``, ``score_prepared``); only the walk is here.
+Steps 1-4 are the one evaluation path of :mod:`sr_audit.evaluation` (``prepare`` with the setup's
+:class:`~sr_audit.evaluation.Preparation`, ``run_model``, ``score_prepared``); only the walk is here.
 
 Exact sums
 ----------
@@ -65,7 +65,7 @@ from sr_audit.conventions import ROUNDINGS
 from sr_audit.datasets import Dataset, find_data_root, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import (
+from sr_audit.evaluation import (
     FITS,
     RESIZE_SPACES,
     Preparation,
@@ -299,7 +299,7 @@ def _preparation(setup: Setup, scale: int) -> Preparation:
 
 class _Runner:
     """Evaluates setups on a fixed data set and model through the one evaluation path
-    (:mod:`sr_audit.evaluate`), reusing the prepared images and outputs that several steps share."""
+    (:mod:`sr_audit.evaluation`), reusing the prepared images and outputs that several steps share."""
 
     def __init__(self, dataset: Dataset, scale: int, model: SRCNN | None) -> None:
         self.dataset, self.scale, self.model = dataset, scale, model

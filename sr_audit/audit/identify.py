@@ -1215,7 +1215,7 @@ def identify(
         ]
         comps = [c for c in comps if _applicable(c, hr, lr)]
         if not comps:
-            raise SpecError(f"pair {name}: no method applies (specs {', '.join(spec_list[:4])}...); check --specs")
+            raise SpecError(f"pair {name}: no method applies (specs {', '.join(spec_list[:4])}...); check the specs given")
         pairs[name] = _Pair(name, hr, lr, comps)
     order: dict[str, int] = {}
     for p in pairs.values():

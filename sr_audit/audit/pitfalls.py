@@ -7,10 +7,10 @@ with both mean PSNRs and ``delta = wrong - correct`` (positive: the mistake flat
 The pipeline (:class:`Pipeline`), per image
 -------------------------------------------
 The image as the pipeline reads it (:func:`read_as`: BGR, a grayscale file as RGB), then the one
-evaluation path (:mod:`sr_audit.evaluate`): ``modcrop`` to a multiple of the scale; the Y plane of
+evaluation path (:mod:`sr_audit.evaluation`): ``modcrop`` to a multiple of the scale; the Y plane of
 MATLAB ``rgb2ycbcr`` rounded to uint8 (a grayscale image is its own Y); down and up resize
 (``down``, ``up``, ``compute`` as in :class:`~sr_audit.degradation.Degradation`, or the mistaken
-resize of :func:`down_up`, given to :func:`~sr_audit.evaluate.prepare` as its resampler); the
+resize of :func:`down_up`, given to :func:`~sr_audit.evaluation.prepare` as its resampler); the
 model (the SRCNN or the identity, i.e. the bicubic baseline); ``uint8(x * 255)``; PSNR on Y
 against the ground-truth Y after shaving ``s`` pixels per side (:data:`PROTOCOL`). The correct
 pipeline is the SRCNN authors' (legacy MATLAB ``imresize`` in double) unless the pitfall concerns
@@ -40,7 +40,7 @@ from sr_audit.audit.explain import default_weights
 from sr_audit.datasets import Dataset, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation, modcrop, resample
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import Preparation, Prepared, prepare, run_model, score_prepared
+from sr_audit.evaluation import Preparation, Prepared, prepare, run_model, score_prepared
 from sr_audit.image_io import im2double
 from sr_audit.io_util import json_ready
 from sr_audit.metrics import quantise_output
@@ -291,7 +291,7 @@ class Pitfalls:
 
 
 class _Scorer:
-    """Scores pipelines through the one evaluation path (:mod:`sr_audit.evaluate`), reusing each
+    """Scores pipelines through the one evaluation path (:mod:`sr_audit.evaluation`), reusing each
     (image, input pipeline)'s prepared image and model output."""
 
     def __init__(self, scale: int, model: SRCNN | None) -> None:

@@ -169,8 +169,44 @@ def _fit_sizes(name: str, sr: np.ndarray, hr: np.ndarray, scale: int) -> tuple[n
     raise ImageError(f"{name}: sizes differ, SR {_size(sr)} vs HR {_size(hr)}; {hint}")
 
 
+def check_pair(name: str, sr: np.ndarray, hr: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """(SR, HR of the SR size, notes, warnings) of one pair of 8-bit images after every check of the
+    module notes; ``name`` labels the messages (a file name, or ``image``)."""
+    for role, image in (("SR", sr), ("HR", hr)):
+        if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim not in (2, 3) or (
+                image.ndim == 3 and image.shape[2] != 3):
+            what = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+            raise ImageError(
+                f"{name}: {role} image is {what}; every protocol scores 8-bit grayscale or RGB images against a peak of "
+                "255: save it as an 8-bit PNG"
+            )
+    warnings: list[str] = []
+    if sr.ndim != hr.ndim:
+        colour, colour_role = (sr, "SR") if sr.ndim == 3 else (hr, "HR")
+        if is_gray_content(colour):
+            warnings.append(f"{name}: {colour_role} is RGB with R = G = B, its partner grayscale: scored as grayscale")
+            if colour_role == "SR":
+                sr = np.ascontiguousarray(sr[:, :, 0])
+            else:
+                hr = np.ascontiguousarray(hr[:, :, 0])
+        elif colour_role == "HR":
+            raise ImageError(
+                f"{name}: HR is RGB but SR is grayscale; save the model's outputs in colour (a grayscale SR file "
+                "cannot be told apart from a Y plane)"
+            )
+        else:
+            warnings.append(
+                f"{name}: HR is grayscale, SR is RGB (a colour model on a grayscale image): HR scored as R = G = B, "
+                "the SR's Y by each protocol's grayscale rule"
+            )
+    hr, note = _fit_sizes(name, sr, hr, scale)
+    if np.array_equal(sr, hr):
+        warnings.append(f"{name}: SR equals HR, PSNR inf (did you pass the HR folder as --sr?)")
+    return sr, hr, [note] if note else [], warnings
+
+
 def _read_pair(pair: FilePair, scale: int) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """(SR uint8, HR uint8 of the SR size, notes, warnings) of one pair, after every check."""
+    """:func:`check_pair` of one pair of files (a 16-bit file named by its path)."""
     sr, hr = read_image(pair.other), read_image(pair.reference)
     for role, path, image in (("SR", pair.other, sr), ("HR", pair.reference, hr)):
         if image.dtype != np.uint8:
@@ -178,29 +214,7 @@ def _read_pair(pair: FilePair, scale: int) -> tuple[np.ndarray, np.ndarray, list
                 f"{path}: {role} image is {image.dtype.itemsize * 8}-bit; every protocol scores 8-bit images against a "
                 "peak of 255: save it as an 8-bit PNG"
             )
-    warnings: list[str] = []
-    if sr.ndim != hr.ndim:
-        colour, colour_role = (sr, "SR") if sr.ndim == 3 else (hr, "HR")
-        if is_gray_content(colour):
-            warnings.append(f"{pair.name}: {colour_role} is RGB with R = G = B, its partner grayscale: scored as grayscale")
-            if colour_role == "SR":
-                sr = np.ascontiguousarray(sr[:, :, 0])
-            else:
-                hr = np.ascontiguousarray(hr[:, :, 0])
-        elif colour_role == "HR":
-            raise ImageError(
-                f"{pair.name}: HR is RGB but SR is grayscale; save the model's outputs in colour (a grayscale SR file "
-                "cannot be told apart from a Y plane)"
-            )
-        else:
-            warnings.append(
-                f"{pair.name}: HR is grayscale, SR is RGB (a colour model on a grayscale image): HR scored as R = G = B, "
-                "the SR's Y by each protocol's grayscale rule"
-            )
-    hr, note = _fit_sizes(pair.name, sr, hr, scale)
-    if np.array_equal(sr, hr):
-        warnings.append(f"{pair.name}: SR equals HR, PSNR inf (did you pass the HR folder as --sr?)")
-    return sr, hr, [note] if note else [], warnings
+    return check_pair(pair.name, sr, hr, scale)
 
 
 def _capped_warnings(protocols: Sequence[Protocol], table: pd.DataFrame) -> list[str]:

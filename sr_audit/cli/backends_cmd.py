@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 
-from sr_audit import backends
-from sr_audit.backends.selection import backend_status
-from sr_audit.errors import BackendUnavailableError
+from sr_audit import api, backends
 
 
 def backend_table(check: bool = False) -> list[dict[str, object]]:
@@ -28,14 +25,8 @@ def backend_table(check: bool = False) -> list[dict[str, object]]:
         ``kernels``, ``default_spec``, ``conventions``. A backend whose module cannot be loaded (a
         broken plugin) is unavailable with the reason, and has no library, kernels or conventions.
     """
-    if check:
-        for status in backend_status():
-            if status.reason is None and status.default_spec is not None:
-                # a failed import is kept by the backend as its unavailable_reason, read below
-                with contextlib.suppress(BackendUnavailableError):
-                    backends.get_backend(status.name).build(status.default_spec)
     rows: list[dict[str, object]] = []
-    for status in backend_status():
+    for status in api.backends(check=check):
         row: dict[str, object] = {
             "name": status.name,
             "library": None,

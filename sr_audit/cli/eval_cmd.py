@@ -12,52 +12,39 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+import warnings
 from typing import Any
 
-from sr_audit.datasets import DATA_ENV, STANDARD_SETS, load_dataset
-from sr_audit.degradation import COMPUTES, SPACES, SPEC_SEPARATOR, Degradation
-from sr_audit.device import DEVICE_NAMES, resolve_device
-from sr_audit.evaluate import (
-    MODEL_INPUTS,
-    PRECISIONS,
-    Evaluation,
-    Preparation,
-    environment,
-    evaluate,
-)
+from sr_audit import api
+
+from sr_audit.cli.options import add_scale
+from sr_audit.datasets import DATA_ENV, STANDARD_SETS
+from sr_audit.degradation import COMPUTES, SPACES, SPEC_SEPARATOR
+from sr_audit.device import DEVICE_NAMES
+from sr_audit.errors import SrAuditWarning
+from sr_audit.evaluation import MODEL_INPUTS, PRECISIONS, Evaluation, environment
 from sr_audit.infer import MODULE_CONTRACT
+from sr_audit.io_util import json_number
 from sr_audit.model import PADDINGS
-from sr_audit.model_source import ASSUMED_PADDING, ModelSource, resolve_model
-from sr_audit.protocol import PROTOCOLS, get_protocol
+from sr_audit.model_source import ASSUMED_PADDING
+from sr_audit.protocol import PROTOCOLS
 from sr_audit.weights import BICUBIC
 
 #: Default resize of the degradation: the MATLAB generation the SRCNN paper's figures come from.
 DEFAULT_BACKEND = "matlab-legacy"
 
 
-def _json_number(value: float | None) -> float | str | None:
-    if value is None or math.isfinite(value):
-        return value
-    return "inf" if value > 0 else "-inf"
-
-
 def run_eval(args: argparse.Namespace) -> tuple[Evaluation, tuple[str, ...]]:
-    """The evaluation the parsed arguments describe (the library call behind the command), and the
+    """The evaluation the parsed arguments describe (:func:`sr_audit.api.evaluate`), and the
     warnings and assumptions to print beside it."""
-    resolved = resolve_model(ModelSource(args.model, input=args.input, padding=args.padding))
-    srcnn = resolved.srcnn
-    space = args.space or ("rgb" if srcnn is not None and srcnn.config.channels == 3 else "y")
     spec = args.backend if args.up_backend is None else f"{args.backend}{SPEC_SEPARATOR}{args.up_backend}"
-    degradation = Degradation.parse(spec, scale=args.scale, space=space, compute=args.compute)
-    protocol = get_protocol(args.protocol)
-    dataset = load_dataset(args.data, data_root=args.data_root)
-    device = resolve_device(args.device)
-    warning = resolved.scale_warning(degradation.scale)
-    ev = evaluate(resolved.module, dataset, Preparation(degradation, model_input=args.input), protocol,
-                  model_name=resolved.describe(), device=device, precision=args.precision, tile=args.tile)
-    return ev, (*resolved.notes, *((warning,) if warning else ()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SrAuditWarning)
+        ev = api.evaluate(args.model, args.data, scale=args.scale, backend=spec, protocol=args.protocol,
+                          space=args.space, compute=args.compute, model_input=args.input, padding=args.padding,
+                          data_root=args.data_root, device=args.device, precision=args.precision, tile=args.tile)
+    return ev, tuple(str(w.message) for w in caught if issubclass(w.category, SrAuditWarning))
 
 
 def _text(ev: Evaluation) -> str:
@@ -80,7 +67,7 @@ def _json(ev: Evaluation) -> dict[str, Any]:
     for row in [*record["images"], record["mean"]]:
         for key in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
             if key in row:
-                row[key] = _json_number(row[key])
+                row[key] = json_number(row[key])
     record["environment"] = environment(ev.degradation)
     return record
 
@@ -117,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "embedded-train); default: the embedded eval images (skimage.data)",
     )
     p.add_argument("--data-root", default=None, help=f"where set names are looked up (default ${DATA_ENV}, else ../shared/datasets)")
-    p.add_argument("--scale", type=int, default=3, help="integer super-resolution factor >= 2 (default 3)")
+    add_scale(p, default=3)
     p.add_argument(
         "--backend",
         default=DEFAULT_BACKEND,

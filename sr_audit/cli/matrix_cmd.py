@@ -25,7 +25,7 @@ from sr_audit.backends.selection import ALL_SPECS
 from sr_audit.datasets import DATA_ENV
 from sr_audit.device import DEVICE_NAMES
 from sr_audit.errors import SpecError
-from sr_audit.evaluate import MODEL_INPUTS
+from sr_audit.evaluation import MODEL_INPUTS
 from sr_audit.infer import MODULE_CONTRACT
 from sr_audit.matrix import (
     BICUBIC_ROW,
@@ -121,7 +121,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"comma list of backend specs to train on, or '{ALL_SPECS}' (default: every available backend)")
     p.add_argument("--eval", default=ALL_SPECS, metavar="SPECS",
                    help=f"comma list of backend specs to evaluate on, or '{ALL_SPECS}' (default)")
-    p.add_argument("--scales", default=None, help="comma list of integer scales >= 2 (default: the recipe's, else 3)")
+    p.add_argument("--scales", default=None, help="comma list of super-resolution factors, e.g. 2,3,4 (x3 and 1/3 also work; default: the recipe's, "
+                   "else 3)")
     p.add_argument("--model", action="append", default=None, metavar="F1-F2-F3|FILE|FACTORY",
                    help="repeatable. F1-F2-F3 (e.g. 9-1-5): filter sizes of the trained SRCNN (default: the recipe's); "
                         "a file (TorchScript, SRCNN state_dict, sr-audit checkpoint, authors' .mat) or "

@@ -12,6 +12,7 @@ import argparse
 import json
 
 from sr_audit.audit.pitfalls import pitfalls, report_text
+from sr_audit.cli.options import add_scale
 from sr_audit.datasets import DATA_ENV
 from sr_audit.weights import BICUBIC
 
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, metavar="DIR",
                    help="folder of images or a set name (default: the embedded eval images, skimage.data)")
     p.add_argument("--data-root", default=None, help=f"where set names and weights are looked up (default ${DATA_ENV}, else ../shared/datasets)")
-    p.add_argument("--scale", type=int, default=3, help="integer super-resolution factor >= 2 (default 3)")
+    add_scale(p, default=3)
     p.add_argument("--model", "--weights", dest="weights", default=None, metavar=f"FILE|{BICUBIC}",
                    help="a one-channel SRCNN with 'same' padding: the authors' .mat, an sr-audit checkpoint or an SRCNN "
                         f"state_dict (default: the authors' 9-1-5 T91 weights for the scale under the data root, else "

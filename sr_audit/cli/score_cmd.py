@@ -1,6 +1,6 @@
 """``sr-audit score``: PSNR/SSIM of a folder of any model's SR outputs against HR, under protocol presets.
 
-A thin layer over :func:`sr_audit.audit.score.score_folders`. Example, SwinIR's outputs on Set5
+A thin layer over :func:`sr_audit.api.score` (:func:`sr_audit.audit.score.score_folders`). Example, SwinIR's outputs on Set5
 scored under every preset::
 
     sr-audit score --sr results/SwinIR_x4/Set5 --hr Set5/HR --scale 4 --protocol all
@@ -15,7 +15,8 @@ import sys
 
 import pandas as pd
 
-from sr_audit.audit.score import ScoreResult, score_folders
+from sr_audit import api
+from sr_audit.audit.score import ScoreResult
 from sr_audit.cli.options import add_scale
 from sr_audit.protocol import PROTOCOLS, reference_of
 
@@ -60,7 +61,7 @@ def report_text(result: ScoreResult) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    result = score_folders(args.sr, args.hr, scale=args.scale, protocols=args.protocol, pattern=args.pattern)
+    result = api.score(args.sr, args.hr, scale=args.scale, protocol=args.protocol, pattern=args.pattern)
     for line in result.warnings:
         print(f"warning: {line}", file=sys.stderr)
     if args.json:

@@ -22,6 +22,7 @@ import torch
 
 from typing import Any
 
+from sr_audit.cli.options import add_scale
 from sr_audit.datasets import STANDARD_SETS, Dataset, find_data_root, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation
 from sr_audit.errors import SpecError
@@ -142,7 +143,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--backend", default=None, metavar="SPEC",
                    help="degradation DOWN[/UP], e.g. matlab, pil, 'cv2:area/cv2' (default: the recipe's pipeline)")
-    p.add_argument("--scale", type=int, default=None, help="integer scale factor >= 2 (default: the recipe's)")
+    add_scale(p, default=None, extra="default: the recipe's")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoint.pt and model.pt")
     p.add_argument("--data", default=None,
                    help="training images: a folder or T91/Set5/Set14; default: the recipe's, else the embedded training split")

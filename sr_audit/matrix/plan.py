@@ -51,6 +51,7 @@ from sr_audit.errors import SpecError
 from sr_audit.model_source import ModelSource
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe, load_recipe
+from sr_audit.sizes import parse_factor
 from sr_audit.weights import BICUBIC
 
 #: The compute path of every degradation of a matrix (see :data:`sr_audit.degradation.COMPUTES`).
@@ -91,6 +92,25 @@ def parse_int_list(text: str | Sequence[int], option: str, minimum: int) -> tupl
             out.append(value)
     if not out:
         raise SpecError(f"{option} takes a comma list of integers >= {minimum}, got {text!r}")
+    return tuple(out)
+
+
+def parse_scales(text: str | Sequence[int], option: str = "--scales") -> tuple[int, ...]:
+    """``"2,3,4"`` (each item in :func:`sr_audit.sizes.parse_factor`'s grammar: ``x3`` and ``1/3``
+    too, or a sequence) as a tuple of distinct super-resolution factors, in order.
+
+    >>> parse_scales("2, x3, 1/4, 2")
+    (2, 3, 4)
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[int] = []
+    for item in items:
+        try:
+            value = parse_factor(item)
+        except SpecError as exc:
+            raise SpecError(f"{option} takes a comma list of super-resolution factors such as 2,3,4: {exc}") from None
+        if value not in out:
+            out.append(value)
     return tuple(out)
 
 
@@ -240,7 +260,7 @@ class MatrixPlan:
         replace the recipe's. ``scales``, ``data`` and ``eval_data`` left at None come from the
         recipe's pipeline and reported figures when it has them (module notes), else from the
         ``DEFAULT_*`` values. ``external`` lists pretrained models (files or factories), each
-        taking ``external_input`` (:data:`sr_audit.evaluate.MODEL_INPUTS`).
+        taking ``external_input`` (:data:`sr_audit.evaluation.MODEL_INPUTS`).
         """
         train_sel = select_specs(train, "--train")
         eval_sel = select_specs(eval, "--eval")
@@ -257,7 +277,7 @@ class MatrixPlan:
         return cls(
             train_specs=train_sel.specs,
             eval_specs=eval_sel.specs,
-            scales=parse_int_list(scales, "--scales", 2) if scales is not None else recipe_scales(chosen),
+            scales=parse_scales(scales) if scales is not None else recipe_scales(chosen),
             seeds=parse_int_list(seeds, "--seeds", 0),
             recipe=chosen,
             protocol=get_protocol(protocol),

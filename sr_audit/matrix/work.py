@@ -47,13 +47,13 @@ Doing a job (:class:`Worker`)
   cell in progress, and two processes never compute the same model or cell. A key another process
   holds is skipped at first and waited for at the end.
 * Evaluation inputs are prepared once per (eval spec, scale, eval set) and worker by the one
-  evaluation path (:func:`sr_audit.evaluate.prepare` with the default
-  :class:`~sr_audit.evaluate.Preparation`): the ground truth is cropped to a multiple of the
+  evaluation path (:func:`sr_audit.evaluation.prepare` with the default
+  :class:`~sr_audit.evaluation.Preparation`): the ground truth is cropped to a multiple of the
   scale and its network planes degraded: in Y, the Y plane, and for colour images the Cb and Cr
   planes too (the RGB metrics of a Y model, :data:`sr_audit.protocol.Y_MODEL_RGB`); in RGB, the
   three channels (a grayscale image repeated). Every model then only runs
-  :func:`~sr_audit.evaluate.run_model` and :func:`~sr_audit.evaluate.score_prepared`, so scores
-  are :func:`sr_audit.evaluate.evaluate`'s. The worker keeps the inputs of the current scale and
+  :func:`~sr_audit.evaluation.run_model` and :func:`~sr_audit.evaluation.score_prepared`, so scores
+  are :func:`sr_audit.evaluation.evaluate`'s. The worker keeps the inputs of the current scale and
   drops the others when the scale changes.
 * Inference runs in float32 (:func:`sr_audit.infer.infer`) with the recipe's ``eval_padding``,
   which must keep the image size (``same-replicate`` or ``same-zero``).
@@ -87,7 +87,7 @@ from sr_audit.datasets import Dataset, find_data_root, load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError
-from sr_audit.evaluate import (
+from sr_audit.evaluation import (
     ENVIRONMENT_DISTRIBUTIONS,
     Preparation,
     Prepared,
@@ -415,7 +415,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """One eval image, prepared once (:func:`sr_audit.evaluate.prepare`) for every model run on it.
+    """One eval image, prepared once (:func:`sr_audit.evaluation.prepare`) for every model run on it.
 
     Attributes
     ----------
@@ -443,7 +443,7 @@ def crop_corner(reference: np.ndarray, size: int, border: int) -> tuple[int, int
 def prepare_images(dataset: Dataset, spec: ResizeSpec, scale: int, space: str, *, crop_size: int, crop_images: int,
                    shave: int, model_input: str = "upsampled") -> tuple[PreparedImage, ...]:
     """Every image of ``dataset`` prepared for the eval spec at ``scale`` in ``space`` (the
-    default :class:`~sr_audit.evaluate.Preparation`: modcrop, the authors' Y or RGB, and Cb/Cr of
+    default :class:`~sr_audit.evaluation.Preparation`: modcrop, the authors' Y or RGB, and Cb/Cr of
     colour images in Y; the model given ``model_input``), the first ``crop_images`` with their
     crop window."""
     preparation = Preparation(Degradation(spec, spec, scale, space=space, compute=COMPUTE), model_input=model_input)
