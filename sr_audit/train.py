@@ -21,9 +21,9 @@ work. An epoch is ``len(samples) // batch_size`` steps, ``len`` being the number
 images (the last incomplete batch of a permutation is dropped, so every step has the same
 shape). Model and batches use the ``channels_last`` memory format, which oneDNN runs about 1.8x
 faster on the CPU for SRCNN's shapes (``benchmarks/train_speed.py``); ``torch.compile`` was
-measured slower on the CPU and is not used. :func:`train_model` also keeps freed memory in the
-allocator for reuse (:mod:`sr_audit.allocator`), which this function, a library routine, does not
-do on its own. The thread count is torch's
+measured slower on the CPU and is not used. Neither function tunes the C allocator of
+the process (:mod:`sr_audit.allocator`): the commands do, and :func:`train_model` records whether
+it was in effect. The thread count is torch's
 (``torch.set_num_threads``; ``sr-audit train --threads``).
 
 With a recipe's ``augment="dihedral"`` the permutation runs over every (window, orientation) pair
@@ -81,7 +81,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from sr_audit.allocator import retain_freed_memory
+from sr_audit.allocator import freed_memory_retained
 from sr_audit.augment import ORIENTATIONS, dihedral
 from sr_audit.datasets import Dataset, ImageRecord
 from sr_audit.degradation import Degradation
@@ -677,10 +677,10 @@ def train_model(
     options : TrainOptions, optional
         Checkpoint cadence and CUDA switches; ``progress`` here overrides ``options.progress``.
 
-    Training on the CPU first calls :func:`sr_audit.allocator.retain_freed_memory`, which tunes
-    the C allocator of the whole process (glibc only) so that each step's large blocks are reused
-    rather than page-faulted in anew: 1.6-1.7x faster at batches of 128 (benchmarks/README.md). The
-    metadata's ``freed_memory_retained`` says whether it took effect.
+    Training on the CPU is 1.6-1.7x faster at batches of 128 (benchmarks/README.md) when the
+    program has tuned the C allocator of its whole process (:func:`sr_audit.allocator.retain_freed_memory`,
+    which ``sr-audit train`` and ``sr-audit matrix`` call; this function does not). The metadata's
+    ``freed_memory_retained`` says whether it was in effect.
 
     Returns
     -------
@@ -699,7 +699,7 @@ def train_model(
             f"{recipe.space!r}, got {degradation.space!r}"
         )
     dev = resolve_device(device) if not isinstance(device, torch.device) else device
-    retained = dev.type == "cpu" and retain_freed_memory()  # process-wide: see sr_audit.allocator
+    retained = dev.type == "cpu" and freed_memory_retained()  # the program's choice: see sr_audit.allocator
     options = dataclasses.replace(options or TrainOptions(), progress=progress)
     images = tuple(train_images)
     samples = prepare_samples(images, degradation, recipe, cache_dir=cache_dir)

@@ -344,20 +344,45 @@ def test_train_model_saves_the_model_with_metadata(tmp_path, image_folder):
     assert meta["versions"]["backend pil"].startswith("Pillow") and meta["wall_seconds"] >= meta["train_seconds"]
 
 
-def test_train_model_tunes_the_allocator_on_the_cpu_and_train_patches_does_not(monkeypatch, image_folder):
+def test_training_leaves_the_allocator_to_the_program_and_records_it(monkeypatch, image_folder):
+    import sr_audit.allocator as allocator
     import sr_audit.train as train
     from sr_audit.datasets import load_dataset
     from sr_audit.degradation import Degradation
 
     calls = []
-    monkeypatch.setattr(train, "retain_freed_memory", lambda: calls.append("tuned") or True)
+    monkeypatch.setattr(allocator, "retain_freed_memory", lambda: calls.append("tuned") or True)
+    monkeypatch.setattr(train, "freed_memory_retained", lambda: True)  # as after the command opted in
     train_patches(_patches(), SMALL, budget=Budget("steps", 2), options=QUIET)
-    assert calls == []
     recipe = get_recipe("quick").replace(batch_size=8)
     result = train.train_model(
         Degradation.parse("pil", scale=3), load_dataset(str(image_folder)), recipe, budget=Budget("steps", 2), device="cpu", progress=False
     )
-    assert calls == ["tuned"] and result.metadata["freed_memory_retained"] is True
+    assert calls == [] and result.metadata["freed_memory_retained"] is True
+
+
+@pytest.mark.parametrize("command", ["train", "matrix"])
+def test_the_commands_opt_in_to_the_allocator_tuning_on_the_cpu(monkeypatch, command):
+    """``sr-audit train`` and ``sr-audit matrix`` own their process, so they tune it (the library does not)."""
+    import importlib
+
+    module = importlib.import_module(f"sr_audit.cli.{command}_cmd")
+    calls = []
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(module, "retain_freed_memory", lambda: calls.append("tuned") or True)
+    monkeypatch.setattr(module, "train_model" if command == "train" else "run_matrix", stop)
+    from sr_audit.cli.main import main_from_args
+
+    args = ["train", "--backend", "pil", "--scale", "3", "--out", "unused"] if command == "train" else ["matrix", "--out", "unused"]
+    with pytest.raises(Stop):
+        main_from_args([*args, "--device", "cpu"])
+    assert calls == ["tuned"]
 
 
 def test_train_model_refuses_a_degradation_in_the_wrong_space(image_folder):

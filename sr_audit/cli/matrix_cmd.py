@@ -21,9 +21,10 @@ import re
 
 import torch
 
+from sr_audit.allocator import retain_freed_memory
 from sr_audit.backends.selection import ALL_SPECS
 from sr_audit.datasets import DATA_ENV
-from sr_audit.device import DEVICE_NAMES
+from sr_audit.device import DEVICE_NAMES, resolve_device
 from sr_audit.errors import SpecError
 from sr_audit.evaluation import MODEL_INPUTS
 from sr_audit.infer import MODULE_CONTRACT
@@ -105,6 +106,8 @@ def _run(args: argparse.Namespace) -> int:
         protocol=args.protocol, device=args.device, checkpoint_minutes=args.checkpoint_minutes, crop_size=args.crop_size,
         external=external, external_input=args.model_input,
     )
+    if resolve_device(plan.device).type == "cpu":
+        retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
     result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress,
                         report=not args.no_report)
     print(format_result(result).lstrip("\n"))

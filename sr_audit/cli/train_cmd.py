@@ -22,9 +22,11 @@ import torch
 
 from typing import Any
 
+from sr_audit.allocator import retain_freed_memory
 from sr_audit.cli.options import add_scale
 from sr_audit.datasets import STANDARD_SETS, Dataset, find_data_root, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation
+from sr_audit.device import resolve_device
 from sr_audit.errors import SpecError
 from sr_audit.recipes import Budget, Recipe, load_recipe, recipe_names
 from sr_audit.train import MODEL_FILE, TrainOptions, train_model
@@ -103,6 +105,8 @@ def _run(args: argparse.Namespace) -> int:
         amp=args.amp,
         tf32=args.tf32,
     )
+    if resolve_device(args.device).type == "cpu":
+        retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
     result = train_model(
         degradation,
         train,
