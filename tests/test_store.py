@@ -462,3 +462,49 @@ def test_results_name_each_model_by_recipe_budget_and_weights_file(synthetic: St
     assert official and all(r["weights"] == "srcnn_x3.mat" and r["recipe"] is None for r in official)
     trained = [r for r in rows if r["kind"] == "trained"]
     assert trained and all(r["recipe"] == "paper-91" and r["weights"] is None for r in trained)
+
+
+# --------------------------------------------------------------------------------------------
+# The index is kept up to date incrementally
+
+
+def _cell_number(i: int) -> CellRecord:
+    import dataclasses
+
+    return dataclasses.replace(_bicubic(), data={"baby": f"h{i}"})
+
+
+def _count_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    scans: list[str] = []
+    real = Store._scan_table
+    monkeypatch.setattr(Store, "_scan_table", lambda self, con, table, stamp: (scans.append(table), real(self, con, table, stamp))[1])
+    return scans
+
+
+def test_writes_index_in_place_and_queries_scan_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "s", create=True)
+    scans = _count_scans(monkeypatch)
+    keys = [store.put_cell(_cell_number(i)) for i in range(5)]
+    assert set(store.means()["key"]) == set(keys) and len(store.cell_records()) == 5
+    assert store.put_cell(_cell_number(0)) == keys[0] and len(store.cells()) == 5  # a rewrite stays one row
+    assert scans == []
+
+
+def test_another_writer_and_a_killed_one_are_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "s"
+    mine, other = Store(root, create=True), Store(root)
+    first = mine.put_cell(_cell_number(0))
+    scans = _count_scans(monkeypatch)
+    second = other.put_cell(_cell_number(1))  # another process's write goes through the same index
+    assert set(mine.means()["key"]) == {first, second} and scans == []
+    # a killed writer: its folder appears first, its JSON later, and it never updates the index
+    killed = _cell_number(2)
+    folder = root / "cells" / killed.key
+    folder.mkdir()
+    assert set(mine.means()["key"]) == {first, second} and scans == ["cells"]  # listing changed: one scan
+    (folder / "cell.json").write_bytes((json.dumps(killed.as_dict()) + "\n").encode())
+    assert set(mine.means()["key"]) == {first, second, killed.key} and scans == ["cells"]  # pending: no scan
+    for p in folder.iterdir():
+        p.unlink()
+    folder.rmdir()
+    assert set(mine.means()["key"]) == {first, second}

@@ -21,9 +21,16 @@ exists exactly when its ``model.json`` / ``cell.json`` exists and parses. Tempor
 hidden (``.NAME.HOST.PID.TOKEN.tmp``); one left by a killed process is never read, and it is
 deleted when the store is next opened (its process is gone, or it is older than a day).
 
-``index.sqlite`` caches the records for queries. Each time it is used it is synchronised with the
-folders (new, changed and vanished JSON files are found by their size and mtime), and it is deleted
-and rebuilt when it is unreadable or of another version, so deleting it is always safe.
+``index.sqlite`` caches the records for queries, and is deleted and rebuilt when it is unreadable or
+of another version, so deleting it is always safe. It is kept up to date incrementally, under the
+index lock: a write indexes its own record in place, and every query or write first compares the
+listing stamp (mtime and link count) of ``models/`` and ``cells/`` with the one the index last
+saw, scanning a folder's records (by their size and mtime) only when its listing changed (a folder
+added or removed by another process or by hand), and otherwise looking again only at folders that
+had no JSON yet (a write in progress, or a killed one). So a query costs a few ``stat`` calls
+whatever the store's size (``benchmarks/store_index.py``). Opening a store scans everything; a
+record edited in place by hand (not through :class:`Store`) is seen at the next open or
+:meth:`Store.rebuild_index`.
 
 Keys
 ----
@@ -87,7 +94,7 @@ from sr_audit.io_util import (
 #: Version of the record JSON written by this module (``"schema"`` in model.json and cell.json).
 SCHEMA_VERSION = 1
 #: Version of the SQLite index layout; an index of another version is rebuilt.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 STORE_FORMAT = "sr-audit-store"
 STORE_VERSION = 1
 
@@ -661,6 +668,8 @@ CREATE TABLE cells(key TEXT PRIMARY KEY, kind TEXT, eval_set TEXT, protocol TEXT
                    seed INTEGER, recipe TEXT, train_spec TEXT, eval_spec TEXT, model_key TEXT, json TEXT NOT NULL);
 CREATE TABLE images(cell TEXT NOT NULL, name TEXT NOT NULL, psnr_rgb REAL, psnr_y REAL, ssim_rgb REAL,
                     ssim_y REAL, PRIMARY KEY (cell, name));
+CREATE TABLE listings(tbl TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, nlink INTEGER NOT NULL);
+CREATE TABLE pending(tbl TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tbl, key));
 """
 _ORDER = "c.eval_set, c.protocol, c.scale, c.space, c.model, c.seed, c.recipe, c.kind, c.train_spec, c.eval_spec"
 
@@ -704,7 +713,7 @@ class Store:
         self._index_lock = filelock.FileLock(self.root / ".locks" / "index.lock", timeout=LOCK_TIMEOUT_S)
         with self._locked_index():
             self._clean_temps()
-        self._with_index(lambda con: None)
+        self._with_index(lambda con: None, full=True)
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
@@ -859,11 +868,12 @@ class Store:
             raise DataError(f"put_model takes a ModelRecord, got {type(record).__name__}")
         key = record.key
         folder = self.model_dir(key)
+        created = not folder.exists()
         if checkpoint is not None:
             data = checkpoint if isinstance(checkpoint, bytes) else Path(checkpoint).read_bytes()
             atomic_write_bytes(folder / CHECKPOINT_NAME, data)
         atomic_write_bytes(folder / "model.json", _json_bytes(record.as_dict()))
-        self._with_index(lambda con: None)
+        self._with_index(lambda con: self._index_written(con, "models", key, created), sync=False)
         return key
 
     def put_cell(self, record: CellRecord, crops: Mapping[str, np.ndarray] | None = None) -> str:
@@ -891,10 +901,11 @@ class Store:
         pngs = self._encode_crops(record, crops or {})
         key = record.key
         folder = self.cell_dir(key)
+        created = not folder.exists()
         for name, png in pngs.items():
             atomic_write_bytes(folder / "crops" / f"{name}.png", png)
         atomic_write_bytes(folder / "cell.json", _json_bytes(record.as_dict()))
-        self._with_index(lambda con: None)
+        self._with_index(lambda con: self._index_written(con, "cells", key, created), sync=False)
         return key
 
     def _check_matches_model(self, record: CellRecord) -> None:
@@ -943,44 +954,101 @@ class Store:
 
     # ---- the index
 
-    def _scan(self) -> dict[tuple[str, str], tuple[int, int]]:
-        """``(table, key) -> (mtime_ns, size)`` of every record JSON in the folders."""
-        found = {}
-        for table, name in (("models", "model.json"), ("cells", "cell.json")):
-            with os.scandir(self.root / table) as entries:
-                for entry in entries:
-                    if _KEY_RE.fullmatch(entry.name):
-                        try:
-                            st = os.stat(os.path.join(entry.path, name))
-                        except (FileNotFoundError, NotADirectoryError):
-                            continue
-                        found[(table, entry.name)] = (st.st_mtime_ns, st.st_size)
-        return found
+    def _listing_stamp(self, table: str) -> tuple[int, int]:
+        """``(mtime_ns, st_nlink)`` of the folder ``table``: a key folder added or removed changes
+        both (the link count exactly, on file systems that count subfolders in it)."""
+        st = os.stat(self.root / table)
+        return st.st_mtime_ns, st.st_nlink
 
-    def _sync(self, con: sqlite3.Connection) -> None:
-        """Bring the index in line with the folders (the caller holds the index lock)."""
-        if con.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION:
-            for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-                con.execute(f'DROP TABLE "{table}"')
-            con.executescript(_INDEX_SCHEMA)
-            con.execute(f"PRAGMA user_version = {INDEX_VERSION}")
-        known = {(t, k): (m, s) for t, k, m, s in con.execute("SELECT tbl, key, mtime_ns, size FROM files")}
-        found = self._scan()
-        for table, key in known.keys() - found.keys():
+    @staticmethod
+    def _ensure_schema(con: sqlite3.Connection) -> bool:
+        """Create the index tables when the index is new or of another version; whether it did."""
+        if con.execute("PRAGMA user_version").fetchone()[0] == INDEX_VERSION:
+            return False
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            con.execute(f'DROP TABLE "{table}"')
+        con.executescript(_INDEX_SCHEMA)
+        con.execute(f"PRAGMA user_version = {INDEX_VERSION}")
+        return True
+
+    def _sync(self, con: sqlite3.Connection, *, full: bool = False) -> None:
+        """Bring the index in line with the folders (the caller holds the index lock).
+
+        A table whose folder listing changed since the index last saw it (:meth:`_listing_stamp`) is
+        scanned: every key folder's JSON is compared by size and mtime. Otherwise only its pending
+        folders (listed, but without their JSON yet) are looked at again, so a query costs a few
+        ``stat`` calls however many records there are. ``full`` scans both tables.
+        """
+        full = self._ensure_schema(con) or full
+        for table in ("models", "cells"):
+            stamp = self._listing_stamp(table)
+            seen = con.execute("SELECT mtime_ns, nlink FROM listings WHERE tbl = ?", (table,)).fetchone()
+            if full or seen is None or tuple(seen) != stamp:
+                self._scan_table(con, table, stamp)
+                continue
+            for (key,) in con.execute("SELECT key FROM pending WHERE tbl = ?", (table,)).fetchall():
+                if self._refresh(con, table, key) or not self._key_dir(table, key).is_dir():
+                    con.execute("DELETE FROM pending WHERE tbl = ? AND key = ?", (table, key))
+
+    def _scan_table(self, con: sqlite3.Connection, table: str, stamp: tuple[int, int]) -> None:
+        """Index every key folder of ``table``; ``stamp`` is its listing stamp taken before the scan,
+        so a change during the scan makes the next sync scan again."""
+        listed = set()
+        pending = []
+        with os.scandir(self.root / table) as entries:
+            for entry in entries:
+                if _KEY_RE.fullmatch(entry.name):
+                    listed.add(entry.name)
+                    if not self._refresh(con, table, entry.name):
+                        pending.append((table, entry.name))
+        for (key,) in con.execute("SELECT key FROM files WHERE tbl = ?", (table,)).fetchall():
+            if key not in listed:
+                self._drop_row(con, table, key)
+                con.execute("DELETE FROM files WHERE tbl = ? AND key = ?", (table, key))
+        con.execute("DELETE FROM pending WHERE tbl = ?", (table,))
+        con.executemany("INSERT INTO pending VALUES (?, ?)", pending)
+        con.execute("INSERT OR REPLACE INTO listings VALUES (?, ?, ?)", (table, *stamp))
+
+    def _refresh(self, con: sqlite3.Connection, table: str, key: str) -> bool:
+        """Bring the index row of one key folder in line with its JSON file; whether the file exists."""
+        path = self._key_dir(table, key) / ("cell.json" if table == "cells" else "model.json")
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
             self._drop_row(con, table, key)
             con.execute("DELETE FROM files WHERE tbl = ? AND key = ?", (table, key))
-        for (table, key), stamp in found.items():
-            if known.get((table, key)) == stamp:
-                continue
-            self._drop_row(con, table, key)
-            con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (table, key, *stamp))
-            record = self._read_valid(table, key)
-            if isinstance(record, CellRecord):
-                self._insert_cell(con, record)
-            elif isinstance(record, ModelRecord):
-                con.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (key, record.kind, record.train_spec, record.scale, record.model, record.seed,
-                             dict_label(record.recipe), json.dumps(record.as_dict())))
+            return False
+        stamp = (st.st_mtime_ns, st.st_size)
+        known = con.execute("SELECT mtime_ns, size FROM files WHERE tbl = ? AND key = ?", (table, key)).fetchone()
+        if known is not None and tuple(known) == stamp:
+            return True
+        self._drop_row(con, table, key)
+        con.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", (table, key, *stamp))
+        record = self._read_valid(table, key)
+        if isinstance(record, CellRecord):
+            self._insert_cell(con, record)
+        elif isinstance(record, ModelRecord):
+            con.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (key, record.kind, record.train_spec, record.scale, record.model, record.seed,
+                         dict_label(record.recipe), json.dumps(record.as_dict())))
+        return True
+
+    def _index_written(self, con: sqlite3.Connection, table: str, key: str, created: bool) -> None:
+        """Index the record this process just wrote, in place (the caller holds the index lock).
+
+        When the listing changed by exactly this write's own folder (``created``: one more link, or
+        nothing at all), the index takes the new listing stamp and this one row; any other change
+        (another process's folder, a folder removed) makes :meth:`_sync` scan the table. The row is
+        refreshed from the file either way.
+        """
+        seen = None if self._ensure_schema(con) else con.execute(
+            "SELECT mtime_ns, nlink FROM listings WHERE tbl = ?", (table,)).fetchone()
+        stamp = self._listing_stamp(table)
+        if seen is not None and (stamp[1] == seen[1] + 1 if created else tuple(seen) == stamp):
+            con.execute("INSERT OR REPLACE INTO listings VALUES (?, ?, ?)", (table, *stamp))
+        self._sync(con)
+        self._refresh(con, table, key)
+        con.execute("DELETE FROM pending WHERE tbl = ? AND key = ?", (table, key))
 
     @staticmethod
     def _drop_row(con: sqlite3.Connection, table: str, key: str) -> None:
@@ -1002,15 +1070,17 @@ class Store:
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{self.index_path}{suffix}").unlink()
 
-    def _with_index(self, query: Any) -> Any:
-        """Sync the index with the folders and run ``query(connection)``, rebuilding a broken index."""
+    def _with_index(self, query: Any, *, full: bool = False, sync: bool = True) -> Any:
+        """Run ``query(connection)`` on the index synchronised with the folders (:meth:`_sync`; ``full``:
+        every folder; ``sync=False``: the query synchronises itself), rebuilding a broken index."""
         with self._locked_index():
             for attempt in (1, 2):
                 try:
                     con = sqlite3.connect(self.index_path)
                     try:
                         with con:
-                            self._sync(con)
+                            if sync:
+                                self._sync(con, full=full)
                             return query(con)
                     finally:
                         con.close()
