@@ -41,6 +41,7 @@ import pandas as pd
 from sr_audit.degradation import modcrop
 from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.image_io import is_gray_content, read_image
+from sr_audit.io_util import json_ready
 from sr_audit.layouts import FilePair, Pairing, pair_files
 from sr_audit.metrics import capped_psnr, mean_scores, score_image
 from sr_audit.protocol import PROTOCOLS, Protocol, get_protocol
@@ -114,7 +115,7 @@ class ScoreResult:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; infinite PSNR is the string ``"inf"``, a missing value None."""
+        """JSON-ready dict; non-finite numbers by :func:`~sr_audit.io_util.json_number` (a missing value None)."""
         spread_psnr, spread_ssim = self.spread()
         return {
             "sr_dir": str(self.pairing.other_dir),
@@ -123,9 +124,9 @@ class ScoreResult:
             "scale_source": self.scale_source,
             "pairs": [{"name": p.name, "sr": str(p.other), "hr": str(p.reference), "rule": p.rule} for p in self.pairing.pairs],
             "protocols": [p.as_dict() for p in self.protocols],
-            "scores": [{k: _json_value(v) for k, v in row.items()} for row in self.table.to_dict("records")],
-            "summary": [{k: _json_value(v) for k, v in row.items()} for row in self.summary.to_dict("records")],
-            "spread": {"psnr": _json_value(spread_psnr), "ssim": _json_value(spread_ssim)},
+            "scores": json_ready(self.table.to_dict("records")),
+            "summary": json_ready(self.summary.to_dict("records")),
+            "spread": json_ready({"psnr": spread_psnr, "ssim": spread_ssim}),
             "notes": list(self.notes),
             "warnings": list(self.warnings),
         }
@@ -134,16 +135,6 @@ class ScoreResult:
 def _difference(a: float, b: float) -> float:
     """``a - b``, and 0 when they are equal (both ``inf`` for identical images: no difference, not NaN)."""
     return 0.0 if a == b else float(a - b)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return float(value)
-    return value
 
 
 def _size(image: np.ndarray) -> str:
