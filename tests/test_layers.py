@@ -5,15 +5,14 @@ From the bottom up; a module may import only the layers below its own (and its o
 1. ``sr_audit.conventions``, ``sr_audit.errors``, ``sr_audit.io_util``, ``sr_audit.rounding``,
    ``sr_audit.sizes``: conventions as data and the small helpers everything uses;
 2. ``sr_audit.backends``: the resize libraries behind one interface;
-3. the core modules (``sr_audit.resize``, ``degradation``, ``model``, ``train``, ``evaluate``, ...):
+3. the core modules (``sr_audit.resize``, ``degradation``, ``model``, ``train``, ``evaluation``, ...):
    one training and one evaluation path;
 4. ``sr_audit.matrix``: the train x eval run and its results store;
 5. ``sr_audit.report``: reports from a store, and the markdown table formatter;
 6. ``sr_audit.audit``: compare, kernels, explain, pitfalls, identify, score;
 7. ``sr_audit.cli``, ``sr_audit.api`` (and ``sr_audit.__main__``): the command line and the Python API.
 
-The exceptions are the contract's ``ignore_imports``, each with its reason; a name in parentheses is
-a layer that may be absent (a module being renamed or not yet committed). Every module and
+The exceptions are the contract's ``ignore_imports``, each with its reason. Every module and
 subpackage of ``sr_audit`` must be placed in a layer, so a new module is placed on purpose. The backends live in the
 top-level folder ``backends/`` and import as ``sr_audit.backends`` (``pyproject.toml``'s
 ``package-dir``), which import-linter cannot follow, so the test lints a copy of the sources laid out
