@@ -273,12 +273,10 @@ def report_markdown(result: Comparison, data: str) -> str:
 
 def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[str]) -> None:
     """Heatmap of the pairwise PSNR on ``channel``, annotated; identical pairs in a colour of their own."""
-    import io
-
     import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
+
+    from sr_audit.report.plots import agg_figure, figure_png
 
     matrix = result.pair_matrix(channel).to_numpy()
     n = len(result.specs)
@@ -286,8 +284,7 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
     identical = np.isinf(matrix)
     identical_colour, diagonal_colour = "#f2c14e", "#d9d9d9"
     size = 1.5 + 0.9 * n
-    fig = Figure(figsize=(size + 2.5, size + 1.5))  # no pyplot: no process-wide backend or figure list
-    FigureCanvasAgg(fig)
+    fig = agg_figure(figsize=(size + 2.5, size + 1.5))
     ax = fig.subplots()
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad=diagonal_colour)
     values = np.ma.masked_array(matrix, mask=~finite)
@@ -318,9 +315,7 @@ def plot_pair_heatmap(result: Comparison, channel: str, path: str | os.PathLike[
         fig.legend(handles=[Patch(color=identical_colour, label="identical (∞ dB)")],
                    loc="lower left", bbox_to_anchor=(0.0, 0.0), frameon=False)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight", pad_inches=0.15)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, figure_png(fig, dpi=120, bbox_inches="tight", pad_inches=0.15))
 
 
 @dataclass(frozen=True)

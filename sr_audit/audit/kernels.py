@@ -33,7 +33,6 @@ pixel. Antialiasing shows as a response that is small beyond the output's Nyquis
 """
 from __future__ import annotations
 
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -243,14 +242,12 @@ def summary_table(responses: list[ImpulseResponse]) -> pd.DataFrame:
 def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str]) -> None:
     """Two panels: the swept kernel (line) with the exact-scale taps (markers) against the
     input-pixel offset, and ``|H(f)|``; one colour per spec."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from sr_audit.report.plots import agg_figure, figure_png
 
     scale = responses[0].scale
     styles = ["-", "--", "-.", ":"]
     markers = ["o", "s", "^", "v", "D", "x", "+", "*"]
-    fig = Figure(figsize=(14, 5.5))  # no pyplot: no process-wide backend or figure list
-    FigureCanvasAgg(fig)
+    fig = agg_figure(figsize=(14, 5.5))
     left, right = fig.subplots(1, 2)
     reach = max(r.half_width() for r in responses) + 1
     for k, r in enumerate(responses):
@@ -278,9 +275,7 @@ def plot_responses(responses: list[ImpulseResponse], path: str | os.PathLike[str
     right.grid(alpha=0.3)
     fig.suptitle(f"Effective 1-D resize kernels at scale {scale} (output/input)")
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, figure_png(fig, dpi=110))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ colormap; both difference panels use a diverging colormap centred at 0, symmetri
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -89,6 +90,21 @@ def _panel(fig: Figure, ax, bar_ax, matrix: Matrix, view: str, *, row_labels: bo
     bar.set_label(f"Δ {unit}".strip() if signed else unit, fontsize=8)
 
 
+def agg_figure(**kwargs: Any) -> Figure:
+    """A standalone :class:`~matplotlib.figure.Figure` (``kwargs``: its arguments) on its own Agg
+    canvas: drawn without pyplot and without switching the process's matplotlib backend."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_png(fig: Figure, **kwargs: Any) -> bytes:
+    """``fig`` as PNG bytes (``kwargs``: :meth:`~matplotlib.figure.Figure.savefig`'s)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", **kwargs)
+    return buffer.getvalue()
+
+
 def heatmaps_png(matrix: Matrix, title: str) -> bytes:
     """The three views of ``matrix`` (absolute, vs matched, vs bicubic) as one PNG.
 
@@ -120,13 +136,10 @@ def heatmaps_png(matrix: Matrix, title: str) -> bytes:
         slot = _TITLE_H + panel_h + bottom
         height = _SUPTITLE_H + 3 * slot
         origins = [(left, bottom + (2 - k) * slot) for k in range(3)]
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
+    fig = agg_figure(figsize=(width, height), dpi=DPI)
     for k, (view, (x, y)) in enumerate(zip(VIEWS, origins)):
         ax = fig.add_axes((x / width, y / height, panel_w / width, panel_h / height))
         bar_ax = fig.add_axes(((x + panel_w + 0.1) / width, y / height, 0.12 / width, panel_h / height))
         _panel(fig, ax, bar_ax, matrix, view, row_labels=k == 0 or not side_by_side)
     fig.suptitle(f"{METRIC_LABELS[matrix.metric]} — {title}", fontsize=10.5, y=1 - 0.08 / height, va="top")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    return figure_png(fig, metadata={"Software": None})
