@@ -88,7 +88,7 @@ from sr_audit.degradation import Degradation
 from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluation import environment, evaluate
-from sr_audit.io_util import atomic_write_bytes as write_bytes_atomic
+from sr_audit.io_util import atomic_write_bytes
 from sr_audit.init import IdentityPath
 from sr_audit.model import SRCNN, fold_input_mean
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
@@ -96,7 +96,7 @@ from sr_audit.patches import PatchSet, cache_record, prepare_patches
 from sr_audit.protocol import SPACES as METRIC_SPACES
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe
-from sr_audit.weights import save_model
+from sr_audit.weights import read_torch_file, save_model
 
 #: ``format`` field of training-state checkpoints.
 STATE_FORMAT = "sr-audit-train-state/1"
@@ -246,7 +246,7 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -260,10 +260,7 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no training checkpoint to resume; run without --resume to start a new run")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises pickle, zip and runtime errors for damaged files
-        raise DataError(f"{path}: unreadable training checkpoint ({type(exc).__name__}: {exc}); delete it to start over") from None
+    state = read_torch_file(path, "an sr-audit training checkpoint")
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise DataError(f"{path}: not an sr-audit training checkpoint (format {STATE_FORMAT!r} expected)")
     return state

@@ -410,3 +410,17 @@ def test_cli_trains_refuses_to_overwrite_and_resumes(tmp_path, image_folder, cap
     assert main_from_args(argv + ["--resume"]) == 0
     assert main_from_args([*argv[:-1], "nope"]) == 2
     assert f"unknown recipe 'nope'; recipes: {', '.join(RECIPES)}" in capsys.readouterr().err
+
+
+def test_a_damaged_training_checkpoint_is_one_line(tmp_path) -> None:
+    """load_state reads through the one torch-file reader: a damaged file is a one-line DataError."""
+    from sr_audit.errors import DataError
+    from sr_audit.train import load_state
+
+    path = tmp_path / "state.pt"
+    path.write_bytes(b"not a torch file")
+    with pytest.raises(DataError) as err:
+        load_state(path)
+    assert "\n" not in str(err.value) and "an sr-audit training checkpoint" in str(err.value)
+    with pytest.raises(DataError, match="run without --resume"):
+        load_state(tmp_path / "missing.pt")

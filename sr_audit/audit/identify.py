@@ -98,6 +98,7 @@ from sr_audit.conventions import ResizeSpec
 from sr_audit.degradation import modcrop
 from sr_audit.errors import ImageError, SpecError
 from sr_audit.image_io import im2double, read_image
+from sr_audit.io_util import json_number
 from sr_audit.layouts import Pairing, pair_files
 from sr_audit.report.markdown import markdown_table
 from sr_audit.resize import conventions_of, resize
@@ -505,18 +506,11 @@ class Identification:
                 "nearest": [{"method": m.label, "mean_exact": e, "psnr": json_number(p)} for m, e, p in v.nearest],
             },
             "pairs": [
-                {k: (json_number(val) if isinstance(val, float) else val) for k, val in row.items()}
+                {k: json_number(val) for k, val in row.items()}
                 for row in self.best.to_dict("records")
             ],
             "notes": list(self.notes),
         }
-
-
-def json_number(value: float) -> float | str:
-    """``value``, or ``"inf"`` / ``"-inf"`` / ``"nan"`` where JSON has no number for it."""
-    if math.isfinite(value):
-        return value
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 
 def _fmt_psnr(value: float) -> str:
@@ -1467,7 +1461,6 @@ __all__ = [
     "fitting_scales",
     "geometries",
     "identify",
-    "json_number",
     "pairs_table",
     "report_text",
 ]
