@@ -363,8 +363,12 @@ def train_patches(
         Folder of ``checkpoint.pt``; without it nothing is written.
     resume : bool
         Continue from ``checkpoint_dir/checkpoint.pt``, which must come from the same recipe,
-        seed, budget and data. Without ``resume`` an existing checkpoint is an error (never
-        overwritten silently).
+        seed and data, and a budget in the same unit: the same budget continues the run (bit for
+        bit on the CPU), a larger one extends it. An extended run's schedule is stretched to the new
+        budget from the step it resumes at (the learning rate rises again under ``cosine``), so it
+        is not the run a fresh start with that budget gives; the summary's
+        ``budget_extended_from`` says so. Without ``resume`` an existing checkpoint is an error
+        (never overwritten silently).
     evaluator : callable, optional
         ``model -> PSNR``, run at each checkpoint cadence and at the end (model in eval mode on the
         training device; its time does not count against a time budget).
@@ -432,18 +436,34 @@ def train_patches(
     if recipe.average:
         run.average = [p.detach().clone() for p in model.parameters()]
 
+    extended_from = None
     if resume:
         if state_path is None:
             raise SpecError("resume needs a checkpoint folder")
         state = load_state(state_path)
-        if state["identity"] != identity:
+        saved, wanted = json.loads(state["identity"]), json.loads(identity)
+        saved_budget, _ = saved.pop("budget"), wanted.pop("budget")
+        if saved != wanted:
             raise DataError(
-                f"{state_path} was written by a different run (recipe, seed, budget or data differ); "
-                "use another output folder or drop --resume"
+                f"{state_path} was written by a different run (recipe, seed or data differ); use another output "
+                "folder for this one, or delete that checkpoint to start it there"
+            )
+        if saved_budget[0] != budget.unit:
+            raise SpecError(
+                f"{state_path} is a run with a budget of {saved_budget[1]:g} {saved_budget[0]}; resume it with a budget "
+                f"in {saved_budget[0]} (the same to continue it, a larger one to extend it)"
             )
         run.restore(state, dev)
+        if saved_budget[1] != budget.value:
+            if (run.step > total_steps) if total_steps is not None else (run.train_seconds > seconds):  # type: ignore[operator]
+                done = f"step {run.step}" if total_steps is not None else f"{run.train_seconds / 60:.2f} minutes"
+                raise SpecError(f"{state_path} is already at {done}, past a budget of {budget}; give a larger budget")
+            extended_from = f"{saved_budget[1]:g} {saved_budget[0]}"
     elif state_path is not None and state_path.exists():
-        raise DataError(f"{state_path} exists: pass --resume to continue that run, or choose another output folder")
+        raise DataError(
+            f"{state_path} exists: pass --resume to continue that run (with a larger budget to extend it), or use "
+            "another output folder"
+        )
 
     loss_fn = loss_function(recipe)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
@@ -590,6 +610,7 @@ def train_patches(
         "amp": options.amp and dev.type == "cuda",
         "tf32": options.tf32 and dev.type == "cuda",
         "deterministic": dev.type == "cpu" or options.deterministic,
+        "budget_extended_from": extended_from,
     }
     return model, summary
 

@@ -184,6 +184,21 @@ def test_existing_checkpoint_needs_resume_and_must_match(tmp_path):
         train_patches(p, SMALL, options=QUIET, checkpoint_dir=tmp_path / "other", resume=True)
 
 
+def test_resume_with_a_larger_budget_extends_the_run(tmp_path):
+    p = _patches()
+    _, first = train_patches(p, SMALL, budget=Budget("steps", 5), options=QUIET, checkpoint_dir=tmp_path)
+    assert first["budget_extended_from"] is None and load_state(tmp_path / STATE_FILE)["step"] == 5
+    _, extended = train_patches(p, SMALL, budget=Budget("steps", 9), options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    assert extended["steps"] == 9 and extended["budget_extended_from"] == "5 steps"
+    assert [h["step"] for h in extended["history"]][: len(first["history"])] == [h["step"] for h in first["history"]]
+    with pytest.raises(SpecError, match="already at step 9, past a budget of 6 steps"):
+        train_patches(p, SMALL, budget=Budget("steps", 6), options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(SpecError, match="resume it with a budget in steps"):
+        train_patches(p, SMALL, budget=Budget("epochs", 3), options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    _, again = train_patches(p, SMALL, budget=Budget("steps", 9), options=QUIET, checkpoint_dir=tmp_path, resume=True)
+    assert again["steps"] == 9 and again["budget_extended_from"] is None
+
+
 def test_divergence_stops_with_one_line_and_keeps_the_last_good_checkpoint(tmp_path):
     p = _patches()
     wild = SMALL.replace(optimizer="sgd", loss="caffe-euclidean", lr=(10.0, 10.0, 10.0), schedule="constant", warmup=0.0)

@@ -132,6 +132,9 @@ def _run(args: argparse.Namespace) -> int:
         f"{args.out}/{MODEL_FILE}: SRCNN {recipe.model} recipe {recipe.name}, {degradation}, {train.name}, seed {args.seed}: "
         f"{meta['steps']} steps ({meta['epochs']:.1f} epochs) in {meta['train_seconds']:.0f} s on {meta['device']}{scored}"
     )
+    if meta.get("budget_extended_from"):
+        print(f"note: this run was extended from a budget of {meta['budget_extended_from']} to {meta['budget']}; its "
+              "schedule was stretched from the step it resumed at, so it differs from a fresh run with that budget")
     for line in format_reported(meta):
         print(line)
     return 0
@@ -163,7 +166,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     budget.add_argument("--minutes", type=float, help="train for this many minutes (not bit-reproducible)")
     budget.add_argument("--epochs", type=float, help="train for this many passes over the patches")
     budget.add_argument("--steps", type=int, help="train for this many optimizer steps")
-    p.add_argument("--resume", action="store_true", help="continue the run whose checkpoint is in --out")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run whose checkpoint is in --out; with a larger --steps/--epochs/--minutes than "
+                   "it had, extend it")
     p.add_argument("--compute", default=None, choices=list(COMPUTES),
                    help="float (authors) or uint8 resizes (default: the recipe's pipeline, else float)")
     p.add_argument("--checkpoint-minutes", type=float, default=2.0, metavar="M", help="checkpoint and evaluate every M minutes of training (default 2)")
