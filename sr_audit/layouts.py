@@ -254,15 +254,13 @@ def _folder_scale(folder: Path) -> int | None:
     return int(m["scale"]) if m else None
 
 
-def _subfolder_matches(name: str, role: str, scale: int | None) -> tuple[bool, int | None]:
-    """Whether a subfolder name fits ``role`` (and ``scale``), and the scale it names."""
+def _subfolder_matches(name: str, role: str, scale: int | None) -> bool:
+    """Whether a subfolder name fits ``role`` (and ``scale``, when given)."""
     for template in SUBFOLDERS[role]:
-        regex = template.replace("{s}", str(scale) if scale is not None else r"(?P<scale>\d+)")
-        m = re.fullmatch(regex, name, re.IGNORECASE)
-        if m:
-            named = m.groupdict().get("scale")
-            return True, int(named) if named else (scale if "{s}" in template else None)
-    return False, None
+        regex = template.replace("{s}", str(scale) if scale is not None else r"\d+")
+        if re.fullmatch(regex, name, re.IGNORECASE):
+            return True
+    return False
 
 
 def _has_images(folder: Path) -> bool:
@@ -291,16 +289,16 @@ def resolve_folder(path: str | os.PathLike[str], role: str, scale: int | None = 
         if _has_images(folder):
             break
         subs = sorted(p for p in folder.iterdir() if p.is_dir())
-        fits = [(p, _subfolder_matches(p.name, role, scale)[1]) for p in subs if _subfolder_matches(p.name, role, scale)[0]]
+        fits = [p for p in subs if _subfolder_matches(p.name, role, scale)]
         if len(fits) != 1:
             what = ", ".join(p.name for p in subs[:12]) or "no subfolders"
             if len(fits) > 1:
                 raise ImageError(
-                    f"{folder} holds no images but several {role.upper()} subfolders ({', '.join(p.name for p, _ in fits)}); "
+                    f"{folder} holds no images but several {role.upper()} subfolders ({', '.join(p.name for p in fits)}); "
                     + ("pass --scale S to pick one" if scale is None else "name the subfolder itself")
                 )
             list_images(folder)  # raises the plain "holds no image files" error
-        folder = fits[0][0]
+        folder = fits[0]
     else:
         list_images(folder)
     if folder != start:

@@ -171,11 +171,11 @@ def _visuals(store: Store, data: ReportData) -> list[_Visual]:
 
 
 def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Figure]]], visuals: list[_Visual],
-              published: PublishedComparison | None, header: dict[str, Any], out: Path) -> str:
+              published: PublishedComparison | None, header: dict[str, Any], out: Path,
+              notes: list[str], group_notes: dict[str, list[str]]) -> str:
     lines = ["# sr-audit report", "",
              f"Store `{store.root}` · generated {header['generated']} by sr-audit {header['version']} · "
              f"{header['summary']}", ""]
-    notes = data.training_notes()
     if notes:
         lines += ["## Read first: training budgets", ""] + [f"- {n}" for n in notes] + [""]
     lines += ["## How to read it", ""]
@@ -185,7 +185,8 @@ def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Fi
         lines += [f"{i}. {source}" for i, source in enumerate(published.sources, 1)]
     for group, figures in sections:
         lines += ["", f"## {group.label}"]
-        lines += [""] + [f"> {n}" for n in data.training_notes(group)] if data.training_notes(group) else []
+        if group_notes[group.slug]:
+            lines += [""] + [f"> {n}" for n in group_notes[group.slug]]
         for fig in figures:
             lines += ["", f"### {fig.label}", "", f"![{fig.label}, {group.label}]({fig.file})"]
             for title, table in fig.tables:
@@ -266,11 +267,13 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
         if old not in figures:
             old.unlink()
     markdown = out / "report.md"
-    atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, published, header, out).encode("utf-8"))
+    notes = data.training_notes()
+    group_notes = {g.slug: data.training_notes(g) for g, _ in sections}
+    atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, published, header, out, notes,
+                                           group_notes).encode("utf-8"))
     html = _template().render(
         store=str(store.root), header=header, definitions=DEFINITIONS, sections=sections, visuals=visuals,
-        published=published, published_title=PUBLISHED_TITLE, training_notes=data.training_notes(),
-        group_notes={g.slug: data.training_notes(g) for g, _ in sections},
+        published=published, published_title=PUBLISHED_TITLE, training_notes=notes, group_notes=group_notes,
         conventions=data.conventions_table(), protocols=data.protocol_tables(),
         models=data.models_table() if data.models else None, environment=data.environment_table(),
         superseded=data.superseded,
