@@ -18,8 +18,8 @@ from typing import Any
 
 from sr_audit import api
 
-from sr_audit.cli.options import add_scale
-from sr_audit.datasets import DATA_ENV, STANDARD_SETS
+from sr_audit.cli.options import add_data_root, add_scale
+from sr_audit.datasets import STANDARD_SETS
 from sr_audit.degradation import COMPUTES, SPACES, SPEC_SEPARATOR
 from sr_audit.device import DEVICE_NAMES
 from sr_audit.errors import SrAuditWarning
@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"folder of images, or a set name ({', '.join(v[0] for v in STANDARD_SETS.values())}, embedded-eval, "
         "embedded-train); default: the embedded eval images (skimage.data)",
     )
-    p.add_argument("--data-root", default=None, help=f"where set names are looked up (default ${DATA_ENV}, else ../shared/datasets)")
+    add_data_root(p)
     add_scale(p, default=3)
     p.add_argument(
         "--backend",

@@ -12,8 +12,7 @@ import argparse
 import json
 
 from sr_audit.audit.explain import FACTORS, SETUPS, explain, report_text
-from sr_audit.cli.options import add_scale
-from sr_audit.datasets import DATA_ENV
+from sr_audit.cli.options import add_data_root, add_scale
 from sr_audit.weights import BICUBIC
 
 
@@ -39,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"preset ({setups}) with optional ,FACTOR=VALUE overrides, e.g. paper,shave=0")
     p.add_argument("--to", dest="end", required=True, metavar="SETUP", help="the setup to walk to (same syntax)")
     p.add_argument("--data", default=None, help="folder or set name (default: Set5 from the data root, else the embedded eval images)")
-    p.add_argument("--data-root", default=None, help=f"where set names and weights are looked up (default ${DATA_ENV}, else ../shared/datasets)")
+    add_data_root(p, "set names and weights")
     add_scale(p, default=3)
     p.add_argument("--model", "--weights", dest="weights", default=None, metavar=f"FILE|{BICUBIC}",
                    help="a one-channel SRCNN with 'same' padding: the authors' .mat, an sr-audit checkpoint or an SRCNN "

@@ -23,7 +23,7 @@ import torch
 
 from sr_audit.allocator import retain_freed_memory
 from sr_audit.backends.selection import ALL_SPECS
-from sr_audit.datasets import DATA_ENV
+from sr_audit.cli.options import add_data_root
 from sr_audit.device import DEVICE_NAMES, resolve_device
 from sr_audit.errors import SpecError
 from sr_audit.evaluation import MODEL_INPUTS
@@ -138,8 +138,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-data", default=None, metavar="SETS",
                    help="comma list of eval sets (Set5,Set14 or folders); default: the sets of the recipe's reported "
                         "figures, else the embedded eval split")
-    p.add_argument("--data-root", default=None, metavar="DIR",
-                   help=f"where T91/Set5/Set14 and srcnn_official_weights/ live (default ${DATA_ENV}, else ../shared/datasets)")
+    add_data_root(p, "T91, Set5, Set14 and srcnn_official_weights/")
     p.add_argument("--recipe", default=DEFAULT_RECIPE,
                    help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default {DEFAULT_RECIPE})")
     budget = p.add_mutually_exclusive_group()

@@ -44,7 +44,7 @@ def data_help(default: str) -> str:
     return f"folder of images, one image file, or a set name ({names}); {default}"
 
 
-def add_data_root(parser: argparse.ArgumentParser) -> None:
-    """``--data-root DIR``: where set names are looked up."""
+def add_data_root(parser: argparse.ArgumentParser, what: str = "set names") -> None:
+    """``--data-root DIR``: where ``what`` (set names, the authors' weights) are looked up."""
     parser.add_argument("--data-root", default=None, metavar="DIR",
-                        help=f"where set names are looked up (default ${DATA_ENV}, else ../shared/datasets)")
+                        help=f"where {what} are looked up (default ${DATA_ENV}, else ../shared/datasets)")

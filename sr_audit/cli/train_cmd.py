@@ -23,7 +23,7 @@ import torch
 from typing import Any
 
 from sr_audit.allocator import retain_freed_memory
-from sr_audit.cli.options import add_scale
+from sr_audit.cli.options import add_data_root, add_scale
 from sr_audit.datasets import STANDARD_SETS, Dataset, find_data_root, load_dataset
 from sr_audit.degradation import COMPUTES, Degradation
 from sr_audit.device import resolve_device
@@ -154,7 +154,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoint.pt and model.pt")
     p.add_argument("--data", default=None,
                    help="training images: a folder or T91/Set5/Set14; default: the recipe's, else the embedded training split")
-    p.add_argument("--data-root", default=None, metavar="DIR", help="where T91/Set5/Set14 live (default $SR_AUDIT_DATA or ../shared/datasets)")
+    add_data_root(p, "T91, Set5 and Set14")
     p.add_argument("--eval-data", default=EVAL_AUTO, metavar="SET", help="scored at each checkpoint: 'auto' (Set5 if found, else the embedded eval split), 'none', a folder or a set name")
     p.add_argument("--protocol", default="matlab",
                    help="metric protocol of those scores (PSNR in the recipe's space; Y and RGB at the end); default matlab")
