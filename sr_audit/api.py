@@ -105,7 +105,7 @@ def score(
         raise SpecError("score of two images needs scale=S (the border shave depends on it)")
     if pattern is not None:
         raise SpecError("pattern pairs files of folders; two images need none")
-    chosen = parse_protocols([protocol] if isinstance(protocol, str) or not isinstance(protocol, Sequence) else protocol)
+    chosen = parse_protocols(protocol if isinstance(protocol, (str, Sequence)) else [protocol])
     if len(chosen) != 1:
         raise SpecError(f"two images are scored under one protocol at a time, got {', '.join(p.name for p in chosen)}")
     factor = parse_factor(scale)

@@ -85,3 +85,10 @@ def test_errors_are_the_package_own() -> None:
         sr_audit.identify("no/such/folder", "no/such/folder")
     with pytest.raises(SrAuditError):
         sr_audit.resize(np.zeros((4, 4), np.uint8), "nosuch", scale=2)
+
+
+def test_score_of_arrays_refuses_several_protocols_however_written() -> None:
+    hr = _image()[:48, :40]
+    for several in ("matlab,basicsr", "all"):
+        with pytest.raises(SpecError, match="one protocol"):
+            sr_audit.score(hr, hr, scale=4, protocol=several)
