@@ -257,7 +257,7 @@ def evaluate(
         said = (*resolved.notes, *((mismatch,) if mismatch else ()))
     degradation = Degradation.parse(backend, scale=factor, space=space or ("rgb" if channels == 3 else "y"),
                                     compute=compute)
-    dataset = load_dataset(data, data_root=data_root)
+    dataset = load_dataset(data, data_root=data_root, scale=factor)
     for line in said:
         warnings.warn(line, SrAuditWarning, stacklevel=2)
     return run(module, dataset, Preparation(degradation, model_input=model_input), get_protocol(protocol),

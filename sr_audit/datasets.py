@@ -5,8 +5,14 @@ What ``data`` may name (:func:`load_dataset`)
 1. ``None``: the embedded default, photographs bundled with scikit-image (``skimage.data``), split
    into :data:`EMBEDDED_TRAIN` and :data:`EMBEDDED_EVAL`; also reachable by the names
    ``embedded-train`` and ``embedded-eval``. Nothing is downloaded.
-2. An existing folder (or a single image file): its images, read by
-   :func:`sr_audit.image_io.read_image`, sorted by file name (not recursive).
+2. An existing folder (or a single image file): its HR images, read by
+   :func:`sr_audit.image_io.read_image`, sorted by file name (not recursive), as
+   :func:`sr_audit.layouts.hr_files` finds them in the field's layouts: BasicSR's ``Set5/`` reads
+   ``Set5/GTmod12``, EDSR's and SwinIR's ``benchmark/Set5/`` reads ``HR/``, RCAN's ``Set5/`` and
+   SelfExSR's ``Set5/`` read ``x{scale}/`` and ``image_SRF_{scale}/`` (``scale`` picks one), a
+   SelfExSR folder keeps only its ``_HR`` files, and ``baby_HR_x2`` and ``img_001_SRF_2_HR`` are
+   named ``baby`` and ``img_001``. What was resolved, set aside or renamed is in
+   :attr:`Dataset.notes`, each note also given as an :class:`~sr_audit.errors.SrAuditWarning`.
 3. A standard set name from :data:`STANDARD_SETS` (case-insensitive: ``set5``, ``Set5``, ``SET5``):
    the folder of that name under the data root, which is, in this order,
 
@@ -27,14 +33,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sr_audit.errors import DataError
-from sr_audit.image_io import list_images, read_image
+from sr_audit.errors import DataError, SrAuditWarning
+from sr_audit.image_io import read_image
+from sr_audit.layouts import hr_files
 
 #: Standard SR sets: lower-case name -> folder name under the data root, and what it is.
 STANDARD_SETS: dict[str, tuple[str, str]] = {
@@ -83,7 +91,8 @@ class ImageRecord:
     Attributes
     ----------
     name : str
-        File stem, or the ``skimage.data`` function name.
+        File stem (the key of a scale-carrying stem, :func:`sr_audit.layouts.hr_files`), or the
+        ``skimage.data`` function name.
     image : ndarray
         Read-only ``uint8`` ``(H, W, 3)`` RGB or ``(H, W)`` grayscale.
     sha256 : str
@@ -111,11 +120,17 @@ class ImageRecord:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named, ordered collection of :class:`ImageRecord`."""
+    """A named, ordered collection of :class:`ImageRecord`.
+
+    ``source`` is the folder read (after resolving a layout), the image file, or where the embedded
+    images come from; ``notes`` says what :func:`sr_audit.layouts.hr_files` resolved, set aside or
+    renamed (empty for a plain folder).
+    """
 
     name: str
     source: str
     images: tuple[ImageRecord, ...]
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.images:
@@ -190,6 +205,7 @@ def load_dataset(
     *,
     data_root: str | os.PathLike[str] | None = None,
     embedded_split: str = "eval",
+    scale: int | None = None,
 ) -> Dataset:
     """Load the images ``data`` names (module docstring); ``None`` gives the embedded ``embedded_split``.
 
@@ -201,11 +217,21 @@ def load_dataset(
         Where standard set names are looked up (``--data-root``).
     embedded_split : {"eval", "train"}
         Split of the embedded default used when ``data`` is None.
+    scale : int, optional
+        The command's scale: picks a per-scale folder (SelfExSR ``image_SRF_K``, RCAN ``xK``) and
+        leaves out HR files named for another scale. Without it such a layout is an error.
 
     Raises
     ------
     DataError
-        Unknown name, set not found, a folder without images, an image that is not 8-bit.
+        Unknown name, set not found, a folder without images, a layout that does not say which
+        images are HR (several fitting subfolders, every file tagged LR), HR files for another
+        scale than ``scale``, an image that is not 8-bit.
+
+    Warns
+    -----
+    SrAuditWarning
+        Each of :attr:`Dataset.notes`.
     ImageError
         An image file that cannot be read (from :func:`sr_audit.image_io.read_image`).
     """
@@ -216,7 +242,10 @@ def load_dataset(
     if str(data).strip().lower() in EMBEDDED_SETS and not Path(data).exists():
         return _embedded(str(data).strip().lower())
     path = resolve_data(data, data_root)
+    found = hr_files(path, scale)
     key = str(data).strip().lower()
-    name = STANDARD_SETS[key][0] if key in STANDARD_SETS and not Path(data).exists() else path.name
-    records = tuple(ImageRecord.from_array(p.stem, read_image(p), str(p)) for p in list_images(path))
-    return Dataset(name=name, source=str(path), images=records)
+    name = STANDARD_SETS[key][0] if key in STANDARD_SETS and not Path(data).exists() else found.set_name
+    records = tuple(ImageRecord.from_array(n, read_image(p), str(p)) for n, p in found.files)
+    for note in found.notes:
+        warnings.warn(f"data {name}: {note}", SrAuditWarning, stacklevel=2)
+    return Dataset(name=name, source=str(found.folder), images=records, notes=found.notes)

@@ -49,12 +49,27 @@ Folder layouts
 --------------
 A folder without images directly inside is resolved to one of its subfolders when exactly one
 fits the role and scale (:data:`SUBFOLDERS`): BasicSR's ``Set5/GTmod12`` and ``Set5/LRbicx4``,
-DIV2K's ``LR_bicubic/X4``, ``HR`` / ``LR`` folders, per-scale ``x2`` / ``x3`` folders. What was
-resolved is said in :attr:`Pairing.notes`. Sizes are not checked here: how an HR relates to an LR
-or SR image (modcrop, full size) is the caller's business.
+DIV2K's ``LR_bicubic/X4``, ``HR`` / ``LR`` folders, per-scale ``x2`` / ``x3`` folders; an HR
+folder with none of these falls back to per-scale folders (:data:`HR_SCALE_SUBFOLDERS`: SelfExSR's
+``Set5/image_SRF_4``, RCAN's ``HR/Set5/x4``). What was resolved is said in :attr:`Pairing.notes`.
+Sizes are not checked here: how an HR relates to an LR or SR image (modcrop, full size) is the
+caller's business.
+
+One folder of HR images
+-----------------------
+Commands that take one data folder (``eval``, ``compare``, ``explain``, ``pitfalls``, ``train``)
+read it through :func:`hr_files`, with the same rules: the folder is resolved as an HR folder (a
+folder per scale, SelfExSR's ``image_SRF_K`` or RCAN's ``xK``, is picked by ``scale``), the role
+split keeps SelfExSR's ``_HR`` files and sets the ``_LR``, ``_bicubic``, ... files beside them
+aside, and a name that carries a scale (RCAN ``baby_HR_x2``, SelfExSR ``img_001_SRF_2_HR``) is
+named by its key (``baby``, ``img_001``), so that an image has one name at every scale. Other
+stems are kept as they are (Set5's ``baby_GT`` stays ``baby_GT``). HR files named or filed for a
+scale other than ``scale`` are left out (all of them: an error); with no ``scale``, files for
+several scales are an error, and so is a folder whose files are all tagged LR or SR.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -121,6 +136,11 @@ SUBFOLDERS: dict[str, tuple[str, ...]] = {
     "lr": (r"lrbicx{s}", r"x{s}", r"lr_?bicubic", r"lr", r"lrbi", r"image_srf_{s}", r"lr_?x{s}"),
     "sr": (r"x{s}", r"sr"),
 }
+
+#: Per-scale folders that hold HR images (SelfExSR's ``image_SRF_K`` holds HR and LR files, RCAN
+#: files its HR images under ``HR/Set5/xK``), tried for the ``hr`` role only when no folder of
+#: :data:`SUBFOLDERS` fits, so that ``HR`` beside ``x4`` still means ``HR``.
+HR_SCALE_SUBFOLDERS: tuple[str, ...] = (r"image_srf_{s}", r"x{s}")
 
 #: Folder names that carry a scale.
 _FOLDER_SCALE = re.compile(r"(?:lrbicx|lr_?x|x|image_srf_|srf_?)(?P<scale>\d+)", re.IGNORECASE)
@@ -254,9 +274,9 @@ def _folder_scale(folder: Path) -> int | None:
     return int(m["scale"]) if m else None
 
 
-def _subfolder_matches(name: str, role: str, scale: int | None) -> bool:
-    """Whether a subfolder name fits ``role`` (and ``scale``, when given)."""
-    for template in SUBFOLDERS[role]:
+def _subfolder_matches(name: str, role: str, scale: int | None, templates: Sequence[str] | None = None) -> bool:
+    """Whether a subfolder name fits ``role`` (and ``scale``, when given), or one of ``templates``."""
+    for template in SUBFOLDERS[role] if templates is None else templates:
         regex = template.replace("{s}", str(scale) if scale is not None else r"\d+")
         if re.fullmatch(regex, name, re.IGNORECASE):
             return True
@@ -290,14 +310,20 @@ def resolve_folder(path: str | os.PathLike[str], role: str, scale: int | None = 
             break
         subs = sorted(p for p in folder.iterdir() if p.is_dir())
         fits = [p for p in subs if _subfolder_matches(p.name, role, scale)]
-        if len(fits) != 1:
-            what = ", ".join(p.name for p in subs[:12]) or "no subfolders"
-            if len(fits) > 1:
-                raise ImageError(
-                    f"{folder} holds no images but several {role.upper()} subfolders ({', '.join(p.name for p in fits)}); "
-                    + ("pass --scale S to pick one" if scale is None else "name the subfolder itself")
-                )
-            list_images(folder)  # raises the plain "holds no image files" error
+        if not fits and role == "hr":
+            fits = [p for p in subs if _subfolder_matches(p.name, role, scale, HR_SCALE_SUBFOLDERS)]
+        if len(fits) > 1:
+            raise ImageError(
+                f"{folder} holds no images but several {role.upper()} subfolders ({', '.join(p.name for p in fits)}); "
+                + ("pass --scale S to pick one" if scale is None else "name the subfolder itself")
+            )
+        if not fits:
+            what = ", ".join(p.name for p in subs[:12]) + (f", ... ({len(subs)} in all)" if len(subs) > 12 else "")
+            raise ImageError(
+                f"{folder}: folder holds no image files ({', '.join(IMAGE_EXTENSIONS)}) and no {role.upper()} "
+                f"subfolder{' for x' + str(scale) if scale is not None else ''} (subfolders: {what or 'none'}); "
+                "name the folder of images itself"
+            )
         folder = fits[0]
     else:
         list_images(folder)
@@ -506,15 +532,142 @@ def _disambiguate(pairs: list[FilePair]) -> list[FilePair]:
     )
 
 
+#: Rules whose key names an HR file (:func:`hr_files`): the names that carry a scale.
+HR_NAME_RULES: tuple[str, ...] = ("RCAN", "SelfExSR")
+
+
+@dataclass(frozen=True)
+class HrFiles:
+    """What :func:`hr_files` found.
+
+    Attributes
+    ----------
+    folder : Path
+        The folder actually read (after resolving layouts), or the image file given.
+    files : tuple of (str, Path)
+        Image name and file, sorted by file name.
+    set_name : str
+        The set's name: the folder given, or its parent for a layout folder (``Set5/GTmod12``,
+        ``Set5/x2``, ``Set5/image_SRF_2`` and ``Set5/HR`` are ``Set5``); a file's own name.
+    scale : int or None
+        The one scale the names or the folder say, else None.
+    notes : tuple of str
+        Layouts resolved, files set aside by role or scale, names read from scale-carrying stems.
+    """
+
+    folder: Path
+    files: tuple[tuple[str, Path], ...]
+    set_name: str
+    scale: int | None
+    notes: tuple[str, ...] = ()
+
+
+def _is_layout_name(name: str) -> bool:
+    """Whether a folder name is one of :data:`SUBFOLDERS` (any role, any scale) rather than a set's."""
+    return any(_subfolder_matches(name, role, None) for role in SUBFOLDERS) or _folder_scale(Path(name)) is not None
+
+
+def _set_name(path: Path) -> str:
+    if path.is_file():
+        return path.name
+    folder = path.absolute()
+    while _is_layout_name(folder.name) and folder.parent != folder and folder.parent.name:
+        folder = folder.parent
+    return folder.name
+
+
+def hr_files(path: str | os.PathLike[str], scale: int | None = None) -> HrFiles:
+    """The HR images of one data folder (or image file), and the names they go by.
+
+    The rules are those of pairing (module docstring, "One folder of HR images"): the folder is
+    resolved by :func:`resolve_folder` for the ``hr`` role, split by role tags as the reference side
+    of a pairing is, and names that carry a scale (:data:`HR_NAME_RULES`) are named by their key.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A folder of images, a layout root (``Set5`` holding ``GTmod12``, ``HR``, ``x2``, ...,
+        ``image_SRF_2``, ...) or one image file.
+    scale : int, optional
+        Picks a per-scale subfolder and leaves out HR files named or filed for another scale.
+
+    Returns
+    -------
+    HrFiles
+
+    Raises
+    ------
+    DataError
+        ``path`` is missing, holds no images, several subfolders fit, every file is tagged LR or SR,
+        or the HR files are for another scale than ``scale`` (or, without it, for several).
+    SpecError
+        A ``scale`` that is not a positive integer.
+    """
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, numbers.Integral) or scale < 1):
+        raise SpecError(f"scale must be a positive integer, got {scale!r}")
+    scale = None if scale is None else int(scale)
+    given = Path(path)
+    try:
+        folder, notes = resolve_folder(given, "hr", scale)
+        files = list_images(folder)
+    except ImageError as exc:
+        raise DataError(str(exc)) from None
+    folder_scale = _folder_scale(folder) if folder.is_dir() else None
+    cands = _candidates(files, "reference", folder_scale, None, None, notes, "HR")
+    if folder.is_dir() and all(_role_of(c) in ("lr", "sr") for c in cands.values()):
+        raise DataError(
+            f"{folder}: every image file is tagged LR or SR ({_examples(list(cands), 3)}), none HR; "
+            "give the folder of HR images (or rename the files if they are HR images)"
+        )
+    named: dict[Path, tuple[str, int | None, str | None]] = {}  # file -> (name, scale, rule that named it)
+    for f, cs in cands.items():
+        by_rule = [c for c in cs if c.rule in HR_NAME_RULES and (c.tag is None or ROLE_TAGS.get(c.tag.lower()) == "hr")]
+        named[f] = (by_rule[0].key, by_rule[0].scale, by_rule[0].rule) if by_rule else (f.stem, folder_scale, None)
+    scales = sorted({s for _, s, _ in named.values() if s is not None})
+    if scale is not None:
+        other = [f for f, (_, s, _) in named.items() if s is not None and s != scale]
+        if len(other) == len(named):
+            raise DataError(
+                f"{folder}: the HR files are named or filed for x{', x'.join(map(str, scales))} "
+                f"({_examples(other, 3)}), not x{scale}; pass --scale {scales[0]} or the folder of x{scale} HR images"
+            )
+        if other:
+            notes.append(f"HR: {len(other)} files named for another scale than x{scale} ({_examples(other, 3)})")
+        named = {f: v for f, v in named.items() if f not in other}
+        scales = [scale] if scale in scales else []
+    elif len(scales) > 1:
+        raise DataError(
+            f"{folder} holds HR files for several scales (x{', x'.join(map(str, scales))}: {_examples(list(named), 3)}); "
+            "pass --scale S to keep one"
+        )
+    names = [v[0] for v in named.values()]
+    clashing = {n for n in names if names.count(n) > 1}  # two stems, one key: both keep their stems
+    out = tuple((f.stem if v[0] in clashing else v[0], f) for f, v in sorted(named.items()))
+    renamed = {f: v for f, v in named.items() if v[2] is not None and v[0] not in clashing}
+    if renamed:
+        rules = ", ".join(sorted({v[2] for v in renamed.values() if v[2]}))
+        shown = ", ".join(f"{f.stem} -> {v[0]}" for f, v in list(renamed.items())[:3])
+        notes.append(f"HR: {len(renamed)} images named by the key of their {rules} names ({shown}"
+                     + (f", ... ({len(renamed)} in all))" if len(renamed) > 3 else ")"))
+    if scale is None and scales:
+        notes.append(f"HR: the files are named or filed for x{scales[0]} (no scale given to check it against)")
+    return HrFiles(folder=folder, files=out, set_name=_set_name(given), scale=scales[0] if len(scales) == 1 else None,
+                   notes=tuple(notes))
+
+
 __all__ = [
+    "HR_NAME_RULES",
+    "HR_SCALE_SUBFOLDERS",
     "NAME_RULES",
     "OTHER_ROLES",
     "ROLE_TAGS",
     "SUBFOLDERS",
     "FilePair",
+    "HrFiles",
     "NameRule",
     "Pairing",
     "compile_pattern",
+    "hr_files",
     "pair_files",
     "resolve_folder",
 ]

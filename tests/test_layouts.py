@@ -109,6 +109,18 @@ def test_selfexsr_folder_as_hr_beside_an_sr_folder(tmp_path: Path) -> None:
     assert any("set aside by their role tags" in n for n in pairing.notes)
 
 
+def test_selfexsr_root_of_per_scale_folders(tmp_path: Path) -> None:
+    """``Set5/image_SRF_K`` holds HR and LR files: given as both sides, the scale picks the folder."""
+    root = tmp_path / "Set5"
+    for s in (2, 3, 4):
+        _touch(root / f"image_SRF_{s}", [f"img_00{i}_SRF_{s}_{role}" for i in range(1, 4) for role in ("HR", "LR")])
+    pairing = pair_files(root, root, scale=3)
+    assert pairing.reference_dir == pairing.other_dir == root / "image_SRF_3"
+    assert len(pairing.pairs) == 3 and pairing.scale == 3
+    with pytest.raises(ImageError, match="several HR subfolders"):
+        pair_files(root, root)
+
+
 def test_shared_suffix_of_model_outputs(tmp_path: Path) -> None:
     _touch(tmp_path / "hr", SET5)
     _touch(tmp_path / "swinir", [f"{n}_SwinIR" for n in SET5])

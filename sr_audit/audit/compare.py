@@ -177,7 +177,7 @@ def compare_backends(
     shave = int(scale) if shave is None else shave
     if shave < 0:
         raise SpecError(f"shave must be 0 or more pixels, got {shave}")
-    dataset = data if isinstance(data, Dataset) else load_dataset(data, data_root=data_root)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, data_root=data_root, scale=int(scale))
     pair_rows: list[dict[str, object]] = []
     trip_rows: list[dict[str, object]] = []
     for record in tqdm(list(dataset), desc="compare", unit="image", disable=None if progress else True):

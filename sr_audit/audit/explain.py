@@ -444,7 +444,7 @@ def explain(
         raise SpecError(f"scale must be an integer >= 2, got {scale!r}")
     weights_name = str(weights) if weights is not None else default_weights(scale, data_root)
     model = y_srcnn(weights_name, "explain")
-    dataset = load_dataset(data if data is not None else default_data(data_root), data_root=data_root)
+    dataset = load_dataset(data if data is not None else default_data(data_root), data_root=data_root, scale=int(scale))
     runner = _Runner(dataset, int(scale), model)
 
     setups = [("start", "", a.name, a)]

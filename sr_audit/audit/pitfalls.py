@@ -353,7 +353,7 @@ def pitfalls(
         raise SpecError(f"scale must be an integer >= 2, got {scale!r}")
     weights_name = str(weights) if weights is not None else default_weights(int(scale), data_root)
     model = y_srcnn(weights_name, "pitfalls")
-    dataset: Dataset = load_dataset(data, data_root=data_root)
+    dataset: Dataset = load_dataset(data, data_root=data_root, scale=int(scale))
     scorer = _Scorer(int(scale), model)
     rows, per_image = [], []
     for pitfall in tqdm(PITFALLS, desc="pitfalls", unit="pitfall", disable=None if progress else True):

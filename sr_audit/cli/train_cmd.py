@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe)
     degradation = _degradation(args, recipe)
     data = args.data if args.data is not None else recipe.default_train_data()
-    train = load_dataset(data, data_root=args.data_root, embedded_split="train")
+    train = load_dataset(data, data_root=args.data_root, embedded_split="train", scale=degradation.scale)
     eval_images = _eval_set(args.eval_data, args.data, args.data_root)
     options = TrainOptions(
         checkpoint_every=Budget("minutes", args.checkpoint_minutes),
