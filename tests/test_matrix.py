@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,13 +29,14 @@ from sr_audit.datasets import load_dataset
 from sr_audit.degradation import Degradation
 from sr_audit.errors import BackendUnavailableError, SpecError
 from sr_audit.evaluation import evaluate
-from sr_audit.matrix import BICUBIC_ROW, MatrixPlan, diagonal_gains, run_matrix
+from sr_audit.matrix import MatrixPlan, run_matrix
 from sr_audit.matrix.executors import ExecutorUnavailableError, import_ray, run_local
 from sr_audit.matrix.plan import load_recipe, parse_int_list
 from sr_audit.matrix.work import WORK_DIR, build_workload, crop_corner
 from sr_audit.recipes import Budget, Recipe
 from sr_audit.io_util import canonical_json
 from sr_audit.matrix.store import Store
+from sr_audit.report import BICUBIC_ROW, summary_tables
 from sr_audit.weights import load_model
 
 SPECS = ("pil", "cv2")
@@ -181,31 +183,73 @@ def test_tiny_matrix_stores_every_cell_equal_to_evaluate(tiny_run, tiny_data: di
     models = store.model_records()
     assert {(m.train_spec, m.seed, m.recipe["name"]) for m in models} == {(str(backends.resolve(s)), 0, "tiny") for s in SPECS}
     assert all(m.model_config["padding"] == "same-replicate" for m in models)
-    assert (tiny_run.report.html).is_file() and tiny_run.report.html.parent == store.root
+    assert set(tiny_run.cell_keys) == {r.key for r in records} and not (store.root / "report.md").exists(), \
+        "run_matrix runs cells; the report is the command line's"
 
 
 def test_summary_table_has_train_rows_and_the_bicubic_row(tiny_run) -> None:
-    [(title, table)] = tiny_run.tables
-    specs = [str(backends.resolve(s)) for s in SPECS]
+    [summary] = summary_tables(Store(tiny_run.store), tiny_run.cell_keys)
+    table = summary.table
+    specs = sorted(str(backends.resolve(s)) for s in SPECS)
     assert list(table.columns) == specs and list(table.index) == [*specs, BICUBIC_ROW]
     store = Store(tiny_run.store)
     for r in store.cell_records():
         row = r.train_spec if r.kind == "trained" else BICUBIC_ROW
         assert table.loc[row, r.eval_spec] == pytest.approx(r.means["psnr_y"], abs=0)
-    assert set(diagonal_gains(table)) == set(specs)
-    assert "recipe tiny" in title and "psnr_y" in title
+    assert set(summary.gains) == set(specs)
+    assert summary.gains[specs[0]] == table.loc[specs[0], specs[0]] - table.loc[BICUBIC_ROW, specs[0]]
+    assert "recipe tiny, 30 steps" in summary.title and summary.title.endswith("PSNR Y (dB)")
 
 
-def test_rerun_skips_finished_models_and_cells(tiny_run, tiny_data: dict[str, Path]) -> None:
+def test_rerun_skips_finished_models_and_cells(tiny_run, tiny_data: dict[str, Path], tmp_path: Path) -> None:
     store = Store(tiny_run.store)
     before = {p: p.stat().st_mtime_ns for p in store.root.glob("*/*/*.json")}
-    again = run_matrix(tiny_plan(tiny_data), tiny_run.store, progress=False, report=False)
+    again = run_matrix(tiny_plan(tiny_data), tiny_run.store, progress=False)
     assert (again.computed, again.trained, again.cells_before, again.jobs) == (0, 0, 6, ())
     assert {p: p.stat().st_mtime_ns for p in store.root.glob("*/*/*.json")} == before
-    assert [t.to_dict() for _, t in again.tables] == [t.to_dict() for _, t in tiny_run.tables]
-    # one more eval spec: only its new cells are computed, with the stored models
-    wider = run_matrix(tiny_plan(tiny_data, eval_specs=(*SPECS, "matlab")), tiny_run.store, progress=False, report=False)
+    assert again.cell_keys == tiny_run.cell_keys
+    # one more eval spec: only its new cells are computed, with the stored models (in a copy: the
+    # module's store stays the tiny plan's)
+    shutil.copytree(tiny_run.store, tmp_path / "store")
+    wider = run_matrix(tiny_plan(tiny_data, eval_specs=(*SPECS, "matlab")), tmp_path / "store", progress=False)
     assert (wider.computed, wider.trained, wider.cells_before) == (3, 0, 6)
+
+
+def _markdown_rows(lines: list[str]) -> list[list[str]]:
+    """Cells of a markdown table's lines (header and body; the alignment line and bold marks dropped)."""
+    rows = [[c.strip().strip("*") for c in line.strip().strip("|").split("|")] for line in lines]
+    return [rows[0], *rows[2:]]
+
+
+def test_terminal_summary_is_the_report_table(tiny_run, tiny_data: dict[str, Path], tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """One train x eval builder: for one store, `sr-audit matrix` prints the report's own absolute
+    PSNR Y table (title, columns, row labels and order, values as printed) and the gains line
+    reads that table."""
+    store = tmp_path / "store"
+    shutil.copytree(tiny_run.store, store)
+    recipe = tmp_path / "tiny.json"
+    recipe.write_text(json.dumps(TINY.as_dict()))
+    assert main_from_args(_matrix_args(tiny_data, recipe, store)) == 0
+    out = capsys.readouterr().out
+    assert "6 cells: 0 computed now, 6 already in the store" in out, "the library ran nothing; the CLI reported"
+    title, *terminal = out.split("\n\n")[0].splitlines()
+    label = title.removesuffix(": PSNR Y (dB)")
+    markdown = (store / "report.md").read_text(encoding="utf-8")
+    section = markdown.split(f"\n## {label}\n", 1)[1].split("\n## ", 1)[0]
+    absolute = section.split("### PSNR Y (dB)", 1)[1].split("**absolute**\n\n", 1)[1].split("\n\n", 1)[0]
+    report = _markdown_rows(absolute.splitlines())
+    gains_line = terminal.pop()
+    # pandas prints the index name on a line of its own under the header
+    header, index_name, *body = terminal
+    assert [report[0][0], *header.split()] == report[0] and index_name.strip() == report[0][0]
+    assert [[line[:len(row[0])], *line[len(row[0]):].split()] for line, row in zip(body, report[1:])] == report[1:]
+    assert report[-1][0] == BICUBIC_ROW and len(body) == len(report) - 1
+    values = {row[0]: dict(zip(report[0][1:], row[1:])) for row in report[1:]}
+    gain, spec = re.fullmatch(rf"matched cells minus {re.escape(BICUBIC_ROW)}: min ([+−]\d+\.\d\d) dB \((.+)\), mean .*",
+                              gains_line).groups()
+    worst = float(values[spec][spec]) - float(values[BICUBIC_ROW][spec])
+    assert abs(float(gain.replace("−", "-")) - worst) <= 0.01 + 1e-9
 
 
 def test_worker_processes_per_device_give_the_same_cells(tiny_run, tiny_data: dict[str, Path], tmp_path: Path) -> None:
@@ -220,14 +264,14 @@ def test_worker_processes_per_device_give_the_same_cells(tiny_run, tiny_data: di
 
 def test_official_weights_get_a_model_and_cells(shared_datasets: Path, tiny_data: dict[str, Path], tmp_path: Path) -> None:
     plan = tiny_plan(tiny_data, train_specs=("pil",), eval_specs=("matlab",), data_root=str(shared_datasets))
-    result = run_matrix(plan, tmp_path / "store", progress=False, report=False)
+    result = run_matrix(plan, tmp_path / "store", progress=False)
     store = Store(result.store)
     official = [m for m in store.model_records() if m.kind == "official"]
     assert sorted(next(iter(m.data)) for m in official) == ["9-1-5_ImageNet/x3.mat", "9-1-5_T91/x3.mat"]
     cells = [r for r in store.cell_records() if r.kind == "official"]
     assert len(cells) == 2 and all(r.model == "9-1-5" and r.train_spec is None for r in cells)
-    [(_, table)] = result.tables
-    assert "authors 9-1-5_T91/x3.mat" in table.index
+    [summary] = summary_tables(store, result.cell_keys)
+    assert {"authors' weights 9-1-5_T91/x3.mat", "authors' weights 9-1-5_ImageNet/x3.mat"} <= set(summary.table.index)
     assert build_workload(tiny_plan(tiny_data, recipe=TINY.replace(model="7-1-5"), data_root=str(shared_datasets)),
                           store).official == ()
 
@@ -243,11 +287,15 @@ def test_missing_data_root_skips_official_weights_with_a_note(tiny_data: dict[st
 # Resilience: SIGKILL, then rerun; two processes on one store
 
 
+def _matrix_args(data: dict[str, Path], recipe: Path, out: Path, *extra: str) -> list[str]:
+    """``sr-audit matrix`` arguments of the tiny plan (:func:`tiny_plan`) with ``recipe``."""
+    return ["matrix", "--train", ",".join(SPECS), "--eval", ",".join(SPECS), "--data", str(data["train"]),
+            "--eval-data", str(data["eval"]), "--data-root", str(data["root"]), "--recipe", str(recipe),
+            "--device", "cpu", "--crop-size", "16", "--no-progress", "--out", str(out), *extra]
+
+
 def _matrix_cli(data: dict[str, Path], recipe: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sr_audit", "matrix", "--train", ",".join(SPECS), "--eval", ",".join(SPECS),
-            "--data", str(data["train"]), "--eval-data", str(data["eval"]), "--data-root", str(data["root"]),
-            "--recipe", str(recipe), "--device", "cpu", "--crop-size", "16", "--no-progress", "--no-report",
-            "--out", str(out), *extra]
+    return [sys.executable, "-m", "sr_audit", *_matrix_args(data, recipe, out, "--no-report", *extra)]
 
 
 def _env() -> dict[str, str]:
@@ -323,10 +371,10 @@ def test_quick_recipe_on_embedded_data_beats_bicubic_on_the_diagonal(tmp_path: P
     assert "recipe quick" in out and "matched cells minus (bicubic): min +" in out
     result = Store(store)
     rerun = run_matrix(MatrixPlan.from_options(train="tf,pil", eval="tf,pil", data_root=no_weights), store,
-                       progress=False, report=False)
+                       progress=False)
     assert rerun.computed == 0, "the CLI run stored every cell"
-    [(_, table)] = rerun.tables
-    gains = diagonal_gains(table)
+    [summary] = summary_tables(result, rerun.cell_keys)
+    gains = summary.gains
     assert set(gains) == {"tf:bicubic-aa", "pil:bicubic+aa"}
     assert all(gain > 0.05 for gain in gains.values()), gains
     assert len(result.cell_records()) == 2 * 2 + 2 and (store / "report.html").is_file()

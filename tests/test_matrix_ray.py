@@ -33,15 +33,15 @@ def local_ray():
 @pytest.mark.slow
 def test_ray_executor_fills_the_store_like_the_local_one(local_ray, tiny_data: dict[str, Path], tmp_path: Path) -> None:
     plan = tiny_plan(tiny_data)
-    result = run_matrix(plan, tmp_path / "ray", executor="ray", progress=False, report=False)
+    result = run_matrix(plan, tmp_path / "ray", executor="ray", progress=False)
     assert (result.computed, result.trained, result.cells_total) == (6, 2, 6)
     assert sorted(j.kind for j in result.jobs) == ["bicubic", "trained", "trained"]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        local = run_matrix(plan, tmp_path / "local", progress=False, report=False)
+        local = run_matrix(plan, tmp_path / "local", progress=False)
     finally:
         torch.set_num_threads(threads)
     assert cell_metrics(Store(result.store)) == cell_metrics(Store(local.store))
-    again = run_matrix(plan, tmp_path / "ray", executor="ray", progress=False, report=False)
+    again = run_matrix(plan, tmp_path / "ray", executor="ray", progress=False)
     assert (again.computed, again.trained, again.jobs) == (0, 0, ())

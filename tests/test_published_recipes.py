@@ -28,6 +28,7 @@ from sr_audit.patches import PatchSettings
 from sr_audit.protocol import get_protocol
 from sr_audit.published import Pipeline, ReportedFigure, TrainingData
 from sr_audit.recipes import LATER_FIELDS, Budget, Recipe, get_recipe
+from sr_audit.report import write_report
 from sr_audit.io_util import content_hash
 from sr_audit.matrix.store import CellRecord, Store, cell_key
 from sr_audit.train import STATE_FILE, TrainOptions, init_model, load_state, train_patches
@@ -383,11 +384,11 @@ def rgb_run(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SR_AUDIT_CACHE", str(root / "cache"))
         result = run_matrix(plan, root / "store", progress=False)
-    return plan, result
+    return plan, result, write_report(Store(result.store))
 
 
 def test_rgb_matrix_stores_rgb_cells_equal_to_evaluate(rgb_run) -> None:
-    plan, result = rgb_run
+    plan, result, _ = rgb_run
     store = Store(result.store)
     cells = {c.kind: c for c in store.cell_records()}
     assert set(cells) == {"trained", "bicubic"} and {c.space for c in cells.values()} == {"rgb"}
@@ -408,11 +409,11 @@ def test_rgb_matrix_stores_rgb_cells_equal_to_evaluate(rgb_run) -> None:
 
 
 def test_report_shows_published_figures_beside_the_measured_cells(rgb_run) -> None:
-    _, result = rgb_run
+    _, result, report = rgb_run
     store = Store(result.store)
     trained = next(c for c in store.cell_records() if c.kind == "trained")
     bicubic = next(c for c in store.cell_records() if c.kind == "bicubic")
-    markdown = result.report.markdown.read_text(encoding="utf-8")
+    markdown = report.markdown.read_text(encoding="utf-8")
     section = markdown.split("## Published vs measured", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| pytorch-pil")]
     assert len(rows) == 4  # Set5 RGB and Y measured; Set14 RGB and Y not measured here
@@ -422,5 +423,5 @@ def test_report_shows_published_figures_beside_the_measured_cells(rgb_run) -> No
     assert cells[4] == "29.55" and cells[6] == "pil:bicubic+aa" and cells[9] == f"{ours:.2f}"
     assert cells[11] == f"{ours - 29.55:+.2f}".replace("-", "−") and cells[13] == f"{bicubic.means['psnr_rgb']:.2f}"
     assert sum("not measured in this store" in r for r in rows) == 2 and "1. a PyTorch + Pillow" in section
-    html = result.report.html.read_text(encoding="utf-8")
+    html = report.html.read_text(encoding="utf-8")
     assert 'id="published"' in html and "29.55" in html and "SRCNN 9-5-5 RGB" in html

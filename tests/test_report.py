@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from sr_audit.cli.main import main_from_args
-from sr_audit.errors import DataError
-from sr_audit.report import REPORT_METRICS, ReportFiles, write_report
+from sr_audit.errors import DataError, SpecError
+from sr_audit.report import BICUBIC_ROW, REPORT_METRICS, ReportFiles, summary_tables, write_report
 from sr_audit.report.plots import heatmaps_png
 from sr_audit.report.tables import OFFICIAL, build, fmt
 from sr_audit.matrix.store import Environment, Store
@@ -74,6 +74,31 @@ def test_tables_mark_reference_and_missing_cells(store: Store) -> None:
     conv = data.conventions_table()
     emphasised = {r[0] for r, c in zip(conv.rows, conv.classes) if c[0] == "em"}
     assert {"cubic_a", "antialias", "border", "rounding"} <= emphasised and "kernel" not in emphasised
+
+
+def test_summary_is_the_reports_absolute_table(store: Store, report: ReportFiles) -> None:
+    """The terminal summary of `sr-audit matrix` (sr_audit.report.summary) is the report's absolute
+    table, one builder: same title, columns, row labels and order, printed values; its gains are
+    the vs-bicubic view's diagonal, for the trained eval specs only."""
+    data = build(store.cell_records(), store.model_records())
+    [group] = data.groups
+    matrix = data.matrix(group, "psnr_y")
+    [summary] = summary_tables(store)
+    shown = matrix.text("absolute")
+    assert shown.columns == (summary.table.index.name, *summary.table.columns)
+    assert [r[0] for r in shown.rows] == list(summary.table.index) == [*sorted(TRAIN_SPECS), AUTHORS, BICUBIC_ROW]
+    assert [r[1:] for r in shown.rows] == [tuple(fmt("psnr_y", v) for v in row) for row in summary.table.to_numpy()]
+    assert summary.gains == {s: matrix.vs_bicubic.loc[s, s] for s in TRAIN_SPECS}
+    assert summary.gains["pil:bicubic+aa"] == pytest.approx(_mean("trained", "pil:bicubic+aa", "pil:bicubic+aa")
+                                                            - _mean("bicubic", None, "pil:bicubic+aa"))
+    assert summary.title == f"{group.label}: PSNR Y (dB)" and f"\n## {group.label}\n" in report.markdown.read_text()
+    text = summary.text().splitlines()
+    assert text[0] == summary.title and text[-1].startswith(f"matched cells minus {BICUBIC_ROW}: min ")
+    assert any(line.startswith(AUTHORS) for line in text)
+    assert summary_tables(store, ["0" * 64]) == [], "keys not in the store are left out"
+    assert summary_tables(store, metric="ssim_y")[0].table.loc[BICUBIC_ROW].between(0, 1).all()
+    with pytest.raises(SpecError, match="unknown metric 'psnr'; metrics: psnr_rgb, psnr_y"):
+        summary_tables(store, metric="psnr")
 
 
 def test_html_is_one_self_contained_file(report: ReportFiles) -> None:

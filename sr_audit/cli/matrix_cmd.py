@@ -12,11 +12,14 @@ published recipe (``--recipe pytorch-pil``) brings its scale, training data and 
 in its network space (Y or RGB), and the report shows its published figures beside the measured
 cells. ``--model FILE_OR_FACTORY`` (repeatable) adds pretrained models as rows, evaluated on every
 eval spec and never trained: how much a model loses when its LR comes from another library.
+
+The library runs the cells (:func:`sr_audit.matrix.run_matrix`); this command then writes the report
+(:func:`sr_audit.report.write_report`) and prints the summary of the run's cells
+(:func:`sr_audit.report.summary_tables`: the report's own train x eval tables and labels).
 """
 from __future__ import annotations
 
 import argparse
-import math
 import re
 
 import torch
@@ -28,21 +31,16 @@ from sr_audit.device import DEVICE_NAMES, resolve_device
 from sr_audit.errors import SpecError
 from sr_audit.evaluation import MODEL_INPUTS
 from sr_audit.infer import MODULE_CONTRACT
-from sr_audit.matrix import (
-    BICUBIC_ROW,
-    EXECUTORS,
-    MatrixPlan,
-    MatrixResult,
-    diagonal_gains,
-    run_matrix,
-)
+from sr_audit.matrix import EXECUTORS, MatrixPlan, MatrixResult, run_matrix
 from sr_audit.matrix.plan import (
     DEFAULT_CHECKPOINT_MINUTES,
     DEFAULT_CROP_SIZE,
     DEFAULT_RECIPE,
 )
+from sr_audit.matrix.store import Store
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, recipe_names
+from sr_audit.report import ReportFiles, Summary, format_summaries, summary_tables, write_report
 
 #: A ``--model`` value that names the trained SRCNN's filter sizes rather than a pretrained model.
 _SRCNN_NAME = re.compile(r"\d+-\d+-\d+")
@@ -64,22 +62,15 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
-def format_result(result: MatrixResult) -> str:
-    """The summary tables, the diagonal's gains over bicubic, what was done, and where the report is."""
-    lines = []
-    for title, table in result.tables:
-        lines += ["", title, table.to_string(float_format=lambda v: f"{v:.2f}", na_rep="–")]
-        gains = diagonal_gains(table)
-        if gains:
-            worst = min(gains, key=lambda k: gains[k] if not math.isnan(gains[k]) else math.inf)
-            lines.append(f"matched cells minus {BICUBIC_ROW}: min {gains[worst]:+.2f} dB ({worst}), "
-                         f"mean {sum(gains.values()) / len(gains):+.2f} dB")
+def format_result(result: MatrixResult, summaries: list[Summary], report: ReportFiles | None = None) -> str:
+    """The summary tables with the diagonal's gains over bicubic, then what was done, where the store
+    and the report are."""
     trained = f"{result.trained} models trained" + (f" ({len(result.resumed)} resumed from a checkpoint)" if result.resumed else "")
-    lines += ["", f"{result.cells_total} cells: {result.computed} computed now, {result.cells_before} already in the "
-                  f"store; {trained}; wall time {_duration(result.seconds)}", f"store: {result.store}"]
-    if result.report is not None:
-        lines += [f"report: {result.report.html}", f"report: {result.report.markdown}"]
-    return "\n".join(lines)
+    lines = [f"{result.cells_total} cells: {result.computed} computed now, {result.cells_before} already in the "
+             f"store; {trained}; wall time {_duration(result.seconds)}", f"store: {result.store}"]
+    if report is not None:
+        lines += [f"report: {report.html}", f"report: {report.markdown}"]
+    return "\n\n".join(([format_summaries(summaries)] if summaries else []) + ["\n".join(lines)])
 
 
 def split_models(values: list[str] | None) -> tuple[str | None, tuple[str, ...]]:
@@ -108,9 +99,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     if resolve_device(plan.device).type == "cpu":
         retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
-    result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress,
-                        report=not args.no_report)
-    print(format_result(result).lstrip("\n"))
+    result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress)
+    store = Store(result.store)
+    report = None if args.no_report else write_report(store)
+    print(format_result(result, summary_tables(store, result.cell_keys), report))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``run_matrix``: plan -> workload -> executor -> store -> summary and report.
+"""``run_matrix``: plan -> workload -> executor -> store.
 
 The steps (see :mod:`sr_audit.matrix.work` for what a job does, :mod:`sr_audit.matrix.executors`
 for where it runs):
@@ -8,8 +8,11 @@ for where it runs):
    unfinished jobs; a rerun finds finished models and cells by their keys and skips them;
 3. run the jobs with the chosen executor, with a tqdm bar over cells (finished cells of earlier
    runs are counted from the start, so the ETA covers only what is left);
-4. read the plan's cells back from the store into train x eval summary tables;
-5. write the report (``report.md``, ``report.html``, ``figures/``) into the store folder.
+4. return what was run: the plan's cell keys and what each job did.
+
+Tables and reports are the report layer's, read from the store afterwards
+(:func:`sr_audit.report.summary_tables` for the plan's cells, :func:`sr_audit.report.write_report`);
+``sr-audit matrix`` does both.
 """
 from __future__ import annotations
 
@@ -19,27 +22,25 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 from sr_audit.errors import SpecError
 from sr_audit.matrix.executors import EXECUTORS, run_local, run_ray
 from sr_audit.matrix.plan import MatrixPlan
 from sr_audit.matrix.store import Store
-from sr_audit.matrix.work import JobReport, Log, build_workload, summary_tables
-from sr_audit.report import ReportFiles, write_report
+from sr_audit.matrix.work import JobReport, Log, build_workload
 
 
 @dataclass(frozen=True)
 class MatrixResult:
-    """What a matrix run did and found.
+    """What a matrix run did.
 
     Attributes
     ----------
     store : Path
-    tables : tuple of (str, DataFrame)
-        :func:`~sr_audit.matrix.work.summary_tables`: mean PSNR Y, train x eval, with the
-        authors' weights and the bicubic row, one per eval set, scale and seed.
+    cell_keys : tuple of str
+        The key of every cell of the plan, in plan order: all in the store when the run returns
+        (computed now or before); the summary reads them (:func:`sr_audit.report.summary_tables`).
     jobs : tuple of JobReport
         One per job this run did.
     cells_total : int
@@ -48,18 +49,16 @@ class MatrixResult:
         Cells already in the store when the run started.
     notes : tuple of str
         Skipped backends and missing authors' weights.
-    report : ReportFiles or None
     seconds : float
         Wall time of the run.
     """
 
     store: Path
-    tables: tuple[tuple[str, pd.DataFrame], ...]
+    cell_keys: tuple[str, ...]
     jobs: tuple[JobReport, ...]
     cells_total: int
     cells_before: int
     notes: tuple[str, ...]
-    report: ReportFiles | None
     seconds: float
 
     @property
@@ -85,7 +84,6 @@ def run_matrix(
     executor: str = "local",
     address: str | None = None,
     progress: bool = True,
-    report: bool = True,
     log: Log | None = None,
 ) -> MatrixResult:
     """Train and evaluate everything ``plan`` names into the store at ``out``; see the module notes.
@@ -101,8 +99,6 @@ def run_matrix(
         Ray cluster address (``ray`` only).
     progress : bool
         Show the tqdm bar over cells (on stderr).
-    report : bool
-        Write the report into the store folder at the end.
     log : callable, optional
         Receives notes (skipped backends, missing weights); default: written above the bar on stderr.
 
@@ -138,8 +134,5 @@ def run_matrix(
             reports = run_local(workload, progress=bar.update, status=bar.set_postfix_str)
     finally:
         bar.close()
-    tables = tuple(summary_tables(workload, store))
-    files = write_report(store) if report else None
-    return MatrixResult(store=store.root, tables=tables, jobs=tuple(reports), cells_total=total,
-                        cells_before=total - pending, notes=notes + workload.notes, report=files,
-                        seconds=time.perf_counter() - start)
+    return MatrixResult(store=store.root, cell_keys=workload.cells, jobs=tuple(reports), cells_total=total,
+                        cells_before=total - pending, notes=notes + workload.notes, seconds=time.perf_counter() - start)

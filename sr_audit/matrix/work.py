@@ -77,7 +77,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -119,9 +118,6 @@ WORK_DIR = "work"
 
 #: Folder under the data root that holds the authors' released weights.
 OFFICIAL_DIR = "srcnn_official_weights"
-
-#: Row label of the bicubic baseline in summary tables.
-BICUBIC_ROW = "(bicubic)"
 
 Log = Callable[[str], None]
 
@@ -248,10 +244,8 @@ class Workload:
         The authors' weights found for the plan's model and scales.
     jobs : tuple of Job
         The unfinished work, in run order.
-    cells : mapping of str to tuple
-        Every cell of the plan (finished or not): key -> (row, eval set, scale, seed, eval spec),
-        ``row`` being the train spec, the weights label or :data:`BICUBIC_ROW`. ``seed`` is None
-        for rows that do not depend on it.
+    cells : tuple of str
+        The key of every cell of the plan (finished or not), in plan order.
     notes : tuple of str
         What was left out and why (missing authors' weights, ...).
     """
@@ -262,7 +256,7 @@ class Workload:
     eval_sets: tuple[Dataset, ...]
     official: tuple[OfficialWeights, ...]
     jobs: tuple[Job, ...]
-    cells: Mapping[str, tuple[str, str, int, int | None, str]]
+    cells: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
     def eval_set(self, name: str) -> Dataset:
@@ -359,11 +353,10 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
     core = library_versions(())
     eval_versions = {str(s): library_versions((s,)) for s in plan.eval_specs}
 
-    cells: dict[str, tuple[str, str, int, int | None, str]] = {}
+    cells: list[str] = []
     jobs: list[Job] = []
 
-    def cell_tasks(kind: str, mkey: str | None, scale: int, row: str, seed: int | None,
-                   extra: Iterable[ResizeSpec] = ()) -> tuple[CellTask, ...]:
+    def cell_tasks(kind: str, mkey: str | None, scale: int, extra: Iterable[ResizeSpec] = ()) -> tuple[CellTask, ...]:
         tasks = []
         for spec in plan.eval_specs:
             versions = library_versions((*extra, spec)) if extra else eval_versions[str(spec)]
@@ -372,7 +365,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
                           "scale": scale, "protocol": protocol, "data": eval_data[ds.name], "versions": versions,
                           "space": plan.space}
                 key = cell_key(inputs)
-                cells[key] = (row, ds.name, scale, seed, str(spec))
+                cells.append(key)
                 if not store.has_cell(key):
                     tasks.append(CellTask(key, spec, ds.name, inputs))
         return tuple(tasks)
@@ -384,7 +377,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
                           "model_config": recipe.eval_config.as_dict(), "seed": seed, "recipe": recipe.as_dict(),
                           "data": train_data, "versions": library_versions((spec,))}
                 mkey = model_key(inputs)
-                tasks = cell_tasks("trained", mkey, scale, str(spec), seed, extra=(spec,))
+                tasks = cell_tasks("trained", mkey, scale, extra=(spec,))
                 if tasks:
                     jobs.append(Job("trained", scale, tasks, mkey, inputs, train_spec=spec, seed=seed))
         for weights in (w for w in official if w.scale == scale):
@@ -392,21 +385,21 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
             inputs = {"kind": "official", "train_spec": None, "scale": scale, "model_config": config.as_dict(),
                       "seed": None, "recipe": None, "data": {weights.label: weights.sha256}, "versions": core}
             mkey = model_key(inputs)
-            tasks = cell_tasks("official", mkey, scale, f"authors {weights.label}", None)
+            tasks = cell_tasks("official", mkey, scale)
             if tasks:
                 jobs.append(Job("official", scale, tasks, mkey, inputs, weights=weights))
         for source, (model_config, identity) in external.items():
             inputs = {"kind": "external", "train_spec": None, "scale": scale, "model_config": model_config,
                       "seed": None, "recipe": None, "data": identity, "versions": core}
             mkey = model_key(inputs)
-            tasks = cell_tasks("external", mkey, scale, source.label, None)
+            tasks = cell_tasks("external", mkey, scale)
             if tasks:
                 jobs.append(Job("external", scale, tasks, mkey, inputs, source=source))
-        tasks = cell_tasks("bicubic", None, scale, BICUBIC_ROW, None)
+        tasks = cell_tasks("bicubic", None, scale)
         if tasks:
             jobs.append(Job("bicubic", scale, tasks))
     return Workload(plan=plan, store_root=str(store.root.absolute()), train_set=train_set, eval_sets=eval_sets,
-                    official=official, jobs=tuple(jobs), cells=cells, notes=notes)
+                    official=official, jobs=tuple(jobs), cells=tuple(cells), notes=notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,42 +667,3 @@ class Worker:
         report.keys.append(key)
         self.on_cell(key)
 
-
-# --------------------------------------------------------------------------------------------
-# Results
-
-
-def summary_tables(workload: Workload, store: Store, metric: str = "psnr_y") -> list[tuple[str, pd.DataFrame]]:
-    """Train x eval tables of the mean ``metric`` per (eval set, scale, seed), as the run ends.
-
-    Rows are the train specs, then the authors' weights, then :data:`BICUBIC_ROW`; columns the eval
-    specs. A cell that is not in the store is NaN.
-    """
-    plan = workload.plan
-    means = {}
-    for key in workload.cells:
-        if store.has_cell(key):
-            means[key] = store.cell(key).means[metric]
-    tables = []
-    for ds in workload.eval_sets:
-        for scale in plan.scales:
-            for seed in plan.seeds:
-                rows: dict[str, dict[str, float]] = {}
-                for key, (row, eval_set, s, cell_seed, eval_spec) in workload.cells.items():
-                    if eval_set == ds.name and s == scale and cell_seed in (seed, None):
-                        rows.setdefault(row, {})[eval_spec] = means.get(key, float("nan"))
-                order = [str(s) for s in plan.train_specs] + sorted(
-                    r for r in rows if r not in {str(s) for s in plan.train_specs} | {BICUBIC_ROW}) + [BICUBIC_ROW]
-                frame = pd.DataFrame([rows[r] for r in order if r in rows], index=[r for r in order if r in rows],
-                                     columns=[str(s) for s in plan.eval_specs])
-                frame.index.name = "train \\ eval"
-                title = (f"{ds.name} ×{scale} SRCNN {plan.model} ({plan.space.upper()}) recipe {plan.recipe.name} "
-                         f"seed {seed}: mean {metric}")
-                tables.append((title, frame))
-    return tables
-
-
-def diagonal_gains(table: pd.DataFrame) -> dict[str, float]:
-    """Matched cell minus bicubic baseline for every eval spec that was also trained."""
-    return {spec: float(table.loc[spec, spec] - table.loc[BICUBIC_ROW, spec])
-            for spec in table.columns if spec in table.index and BICUBIC_ROW in table.index}

@@ -3,15 +3,25 @@
 :func:`write_report` reads finished cells and models from a :class:`~sr_audit.matrix.store.Store` and
 recomputes nothing. :mod:`sr_audit.report.tables` builds the content (train x eval matrices and
 their definitions), :mod:`sr_audit.report.plots` draws the heatmaps and
-:mod:`sr_audit.report.render` writes the files; :mod:`sr_audit.report.markdown` is the one
-markdown table formatter, used by every layer that prints a table.
+:mod:`sr_audit.report.render` writes the files; :mod:`sr_audit.report.summary` is the terminal
+summary of a matrix run, the report's own train x eval tables (one builder, one set of labels);
+:mod:`sr_audit.report.markdown` is the one markdown table formatter, used by every layer that
+prints a table.
 """
 import importlib
 from typing import Any
 
 #: Where each public name lives. They are imported on first use, so the lower layers may import
 #: :mod:`sr_audit.report.markdown` without matplotlib and jinja2.
-_SOURCES = {"REPORT_METRICS": "render", "ReportFiles": "render", "write_report": "render"}
+_SOURCES = {
+    "BICUBIC_ROW": "tables",
+    "REPORT_METRICS": "render",
+    "ReportFiles": "render",
+    "Summary": "summary",
+    "format_summaries": "summary",
+    "summary_tables": "summary",
+    "write_report": "render",
+}
 
 __all__ = sorted(_SOURCES)
 

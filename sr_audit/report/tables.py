@@ -61,6 +61,9 @@ VIEWS: dict[str, str] = {
 OFFICIAL = "authors' weights"
 #: Row label of the bicubic baseline in per-image tables.
 BICUBIC = "bicubic"
+#: Row label of the bicubic baselines, the last row of the absolute train x eval table
+#: (:meth:`Matrix.table`): in the report and in the terminal summary of ``sr-audit matrix``.
+BICUBIC_ROW = f"({BICUBIC})"
 #: Conventions fields in the order the conventions table shows them (others follow, sorted).
 CONVENTION_ORDER: tuple[str, ...] = (
     "kernel", "cubic_a", "antialias", "pixel_centre", "border", "size_rule", "scale_source",
@@ -180,20 +183,36 @@ class Matrix:
     def view(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
+    def table(self) -> pd.DataFrame:
+        """The train x eval table: the absolute view with the bicubic baselines as a last row
+        labelled :data:`BICUBIC_ROW`; the report's absolute table and the terminal summary of
+        ``sr-audit matrix`` both show this frame (a mean over seeds for a group over seeds)."""
+        baseline = self.bicubic.reindex(self.absolute.columns).to_frame(BICUBIC_ROW).T
+        frame = pd.concat([self.absolute, baseline])
+        frame.index.name = "train \\ eval"
+        return frame
+
+    def diagonal_gains(self) -> dict[str, float]:
+        """Matched cell minus bicubic baseline, the vs-bicubic view's diagonal: eval spec -> gain,
+        for every eval spec that is also a trained row (NaN where a cell or baseline is missing)."""
+        trained = set(self.absolute.index[:self.n_trained_rows])
+        return {spec: float(self.vs_bicubic.loc[spec, spec]) for spec in self.vs_bicubic.columns if spec in trained}
+
     def text(self, view: str) -> TextTable:
         """A view as a table: row label column, one column per eval spec; the diagonal marked.
 
-        The absolute view gets a last row with the bicubic baselines.
+        The absolute view is :meth:`table`, with its last row of bicubic baselines.
         """
-        frame = self.view(view)
+        frame = self.table() if view == "absolute" else self.view(view)
         signed = view != "absolute"
         rows, classes = [], []
         for label, values in frame.iterrows():
+            if label == BICUBIC_ROW:
+                rows.append((BICUBIC_ROW, *(fmt(self.metric, v) for v in values)))
+                classes.append(("ref",) * (len(frame.columns) + 1))
+                continue
             rows.append((str(label), *(self.cell_text(view, str(label), col, v) for col, v in values.items())))
             classes.append(("", *(self._cls(str(label), col, v, signed) for col, v in values.items())))
-        if view == "absolute":
-            rows.append((f"({BICUBIC})", *(fmt(self.metric, self.bicubic.get(c, math.nan)) for c in frame.columns)))
-            classes.append(("ref",) * (len(frame.columns) + 1))
         return TextTable(columns=("train \\ eval", *map(str, frame.columns)), rows=tuple(rows),
                          classes=tuple(classes), numeric=(False,) + (True,) * len(frame.columns))
 
