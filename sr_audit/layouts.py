@@ -18,11 +18,13 @@ rule                example stems                  key
 ``RCAN``            ``baby_HR_x2``,                ``NAME_TAG_xK``: NAME, TAG a role or a method
                     ``baby_LRBI_x2``,              name, K the scale
                     ``baby_RCAN_x2``
-``SelfExSR``        ``img_001_SRF_2_HR``           ``NAME_SRF_K[_TAG]``
+``SelfExSR``        ``img_001_SRF_2_HR``,          ``NAME_SRF_K[_TAG]``, TAG a role or a method
+                    ``img_001_SRF_2_A+``           name (letters, digits, ``+``)
 ``scale tag``       ``babyx2``, ``0801x4``,        ``NAMExK`` (DIV2K, EDSR, SwinIR)
                     ``baby_x4``
 ``shared suffix``   ``baby_SwinIR``,               the stem without the suffix that every file of
-                    ``bird_SwinIR``                its folder shares (from a ``_``, ``-`` or ``.``)
+                    ``bird_SwinIR``                its folder shares (from a ``_``, ``-`` or ``.``);
+                                                   a scale token in it is the scale
 ``pattern``         ``--pattern '{name}_SR_x{scale}'``  the other folder's stems only, and only it
 ==================  =============================  ================================================
 
@@ -35,8 +37,29 @@ Roles in one folder
 -------------------
 A folder that holds both HR-tagged files (``_HR``, ``_GT``) and others (SelfExSR's ``_HR`` /
 ``_LR`` in one folder, or the same folder given twice) is split by the tags: the reference side
-keeps the HR-tagged files, the other side drops them. A folder whose files all carry one tag keeps
-them all (``sr-audit resize`` writes Set5's ``baby_GT.bmp`` as ``baby_GT.png``: an LR file).
+keeps the HR-tagged files, the other side drops them. The other side also drops the files that
+carry the *own tag* of the third role (a role's own tag is the role tag spelled as the role:
+``HR``, ``LR``, ``SR``; :func:`is_own_tag`) when it has other files: an ``_LR`` file is never an
+SR output, an ``_SR`` file never an LR input. A folder whose files all carry one tag keeps them
+all (``sr-audit resize`` writes Set5's ``baby_GT.bmp`` as ``baby_GT.png``: an LR file).
+
+Several files for one image
+---------------------------
+An image's *tagged files* on one side are the files that a tag-carrying name (``role tag``,
+``RCAN``, ``SelfExSR``) links to one file of the other side and to no other file: SelfExSR's
+``img_001_SRF_2_LR``, ``_bicubic``, ``_nearest``, ``_SRCNN``, ``_A+``, ... beside
+``img_001_SRF_2_HR``. One rule (:func:`_one_per_image`) decides between them, before pairing:
+
+* the file with the side's own tag wins (``LR`` over ``bicubic``, ``SR`` over ``SRCNN``, ``HR``
+  over ``GT``); the others are set aside, said in :attr:`Pairing.notes` with the ``--pattern``
+  that reads them instead (``'{name}_SRF_{scale}_bicubic'``);
+* with no such file, several tags on the LR or SR side are a :class:`~sr_audit.errors.DataError`
+  that names the tags and gives a ready ``--pattern`` for one of them (a tag of the side's role
+  first, such as ``bicubic`` for LR, then a method's name): SelfExSR's folder given as
+  ``score --sr`` holds every method's outputs, and which one to score is the user's choice;
+* one tagged file is paired as any other (HR beside ``_bicubic`` files only: down-then-up inputs).
+
+A ``--pattern`` reads its side's files with no tags, so this rule does not apply to that side.
 
 Scales
 ------
@@ -44,6 +67,32 @@ A scale read from a name (``x2``, ``SRF_2``) or from a folder name (``X4``, ``x4
 ``image_SRF_4``) goes with the pair. With ``scale`` given, candidates that name another scale are
 dropped (a folder may hold several scales); :attr:`Pairing.scale` is the one scale the names say,
 or None when they say none or several.
+
+Where the file names say no scale, the LR or SR folder's name says it with a *scale token*, read in
+the folder's name, then its parents' up to :data:`SCALE_NAME_PARENTS` (SwinIR's
+``results/swinir_classical_sr_x2``, HAT's ``results/HAT_SRx4/visualization/Set5``, EDSR's
+``experiment/edsr_x2/results-Set5``); the nearest name with a token wins, and the note says which.
+A token never overrides: a ``scale`` or a scale of the file names that disagrees with it is a
+one-line :class:`~sr_audit.errors.DataError` naming both. The HR folder's parents are not read (an
+HR image has no scale).
+
+Scale tokens
+------------
+The grammar of :func:`scale_token`, also used for the scale of a shared suffix (``_x4_SR``,
+``_HAT_SRx4``). K is one or two digits and at least 2 (``x1`` is not a scale); *separators* are
+``_``, ``-`` and ``.``:
+
+* ``xK`` or ``XK`` between separators or the ends of the name, optionally right after one of
+  :data:`SCALE_PREFIXES` (``SR``, ``BI``, ``L``, ``M``): ``x2``, ``X4``, ``edsr_x2``,
+  ``swinir_classical_sr_x2``, ``Set5_X3``, ``EDSR_Lx2_f256b32``, ``HAT_SRx4_ImageNet-pretrain``,
+  ``RCAN_BIX2``;
+* ``xK`` right after letters at the end of the name: ``HAT_SRx4``, ``LRbicx4``;
+* SelfExSR's ``SRF_K`` between separators: ``image_SRF_4``.
+
+Not tokens: ``x264`` (three digits), ``img_x1`` (scale 1), ``Set14`` and ``f256b32`` (no ``x``),
+``0801x4`` (after digits: the file rule ``scale tag`` reads such stems), ``RealESRGAN_x4plus``
+(letters after), ``x2_to_x4`` (two scales: none). A name that ends in letters and ``xK`` is read
+(``max2`` is x2), which is why a token only fills in a scale and never overrides one.
 
 Folder layouts
 --------------
@@ -120,7 +169,7 @@ NAME_RULES: tuple[NameRule, ...] = (
     NameRule("RCAN", "baby_HR_x2, baby_LRBI_x2, baby_RCAN_x2",
              re.compile(r"(?P<name>.+?)_(?P<tag>[A-Za-z][A-Za-z0-9]*)_[xX](?P<scale>\d+)")),
     NameRule("SelfExSR", "img_001_SRF_2_HR",
-             re.compile(r"(?P<name>.+?)_SRF_(?P<scale>\d+)(?:_(?P<tag>[A-Za-z]+))?")),
+             re.compile(r"(?P<name>.+?)_SRF_(?P<scale>\d+)(?:_(?P<tag>[A-Za-z][A-Za-z0-9+]*))?")),
     NameRule("scale tag", "babyx2, 0801x4, baby_x4", re.compile(rf"(?P<name>.+?){_SEP}?[xX](?P<scale>\d+)")),
 )
 
@@ -144,8 +193,24 @@ HR_SCALE_SUBFOLDERS: tuple[str, ...] = (r"image_srf_{s}", r"x{s}")
 
 #: Folder names that carry a scale.
 _FOLDER_SCALE = re.compile(r"(?:lrbicx|lr_?x|x|image_srf_|srf_?)(?P<scale>\d+)", re.IGNORECASE)
-#: A scale token inside a shared suffix (``_RCAN_x2``, ``_x4_SR``, ``_SRF_3``).
-_SUFFIX_SCALE = re.compile(rf"(?:^|{_SEP})(?:[xX]|SRF_)(?P<scale>\d+)(?={_SEP}|$)")
+
+#: Letters that may stand right before a scale token inside a name (module docstring, "Scale
+#: tokens"): BasicSR's and HAT's run names ``EDSR_Lx2_f256b32``, ``HAT_SRx4_ImageNet-pretrain``,
+#: ``RCAN_BIX2``.
+SCALE_PREFIXES: tuple[str, ...] = ("SR", "BI", "L", "M")
+
+_NOT_SEP = r"[^_\-.]"
+_DIGITS = r"(\d{1,2})"
+#: Scale tokens in a folder name or a shared suffix (module docstring, "Scale tokens").
+_SCALE_TOKEN = re.compile(
+    rf"(?<!{_NOT_SEP})(?:{'|'.join(SCALE_PREFIXES)})?[xX]{_DIGITS}(?!{_NOT_SEP})"  # between separators / ends
+    rf"|(?<=[A-Za-z])[xX]{_DIGITS}$"  # right after letters, at the end
+    rf"|(?<!{_NOT_SEP})SRF_{_DIGITS}(?!{_NOT_SEP})"  # SelfExSR's SRF_K
+)
+
+#: How many parent folders of an LR or SR folder are read for a scale token (``HAT_SRx4`` in
+#: ``results/HAT_SRx4/visualization/Set5``).
+SCALE_NAME_PARENTS = 2
 
 #: How deep :func:`resolve_folder` descends.
 MAX_DEPTH = 3
@@ -187,6 +252,9 @@ class Pairing:
         Sorted by name.
     scale : int or None
         The one scale the names and folders of the pairs say, else None.
+    scale_source : str or None
+        Where :attr:`scale` came from: ``"the names"`` (of the files, or a scale folder such as
+        ``x2``), or ``"the folder name 'NAME'"`` (a scale token, module docstring).
     unmatched : tuple of Path
         Image files of either folder without a partner (files set aside by their role tags are
         counted in ``notes`` instead).
@@ -201,6 +269,7 @@ class Pairing:
     other_role: str
     pairs: tuple[FilePair, ...]
     scale: int | None
+    scale_source: str | None = None
     unmatched: tuple[Path, ...] = ()
     ambiguous: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
@@ -215,7 +284,7 @@ class Pairing:
     def describe(self) -> str:
         """A few lines for reports: folders, rules, scale, what was left unpaired."""
         rules = ", ".join(f"{rule} ({n})" for rule, n in self.rules().items())
-        scale = f"x{self.scale} from the names" if self.scale is not None else "no scale in the names"
+        scale = f"x{self.scale} from {self.scale_source or 'the names'}" if self.scale is not None else "no scale in the names"
         lines = [
             f"pairing: {len(self.pairs)} pairs of HR {self.reference_dir} and {self.other_role.upper()} "
             f"{self.other_dir} by name, rules {rules}; {scale}",
@@ -272,6 +341,29 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 def _folder_scale(folder: Path) -> int | None:
     m = _FOLDER_SCALE.fullmatch(folder.name)
     return int(m["scale"]) if m else None
+
+
+def scale_token(name: str) -> int | None:
+    """The scale a folder name or a shared suffix says by a scale token (module docstring, "Scale
+    tokens"), or None: no token, scale 0 or 1, or tokens for different scales.
+
+    >>> [scale_token(n) for n in ("swinir_classical_sr_x2", "HAT_SRx4", "EDSR_Lx2_f256b32", "x264", "img_x1", "Set14")]
+    [2, 4, 2, None, None, None]
+    """
+    found = {int(next(g for g in m.groups() if g is not None)) for m in _SCALE_TOKEN.finditer(name)}
+    found.discard(0)
+    found.discard(1)
+    return found.pop() if len(found) == 1 else None
+
+
+def _named_scale(folder: Path) -> tuple[int, str] | None:
+    """(scale, folder name) of the nearest of ``folder`` and its :data:`SCALE_NAME_PARENTS` parents
+    whose name has a scale token."""
+    for f in [folder, *folder.absolute().parents][: SCALE_NAME_PARENTS + 1]:
+        s = scale_token(f.name)
+        if s is not None:
+            return s, f.name
+    return None
 
 
 def _subfolder_matches(name: str, role: str, scale: int | None, templates: Sequence[str] | None = None) -> bool:
@@ -366,9 +458,22 @@ def _role_of(candidates: Sequence[_Candidate]) -> str | None:
     return None
 
 
-def _candidates(files: Sequence[Path], side: str, folder_scale: int | None, pattern: re.Pattern[str] | None,
-                scale: int | None, notes: list[str], label: str) -> dict[Path, list[_Candidate]]:
-    """Candidate keys of every file of one side, after the role split and the scale filter."""
+def is_own_tag(tag: str | None, role: str) -> bool:
+    """Whether ``tag`` is ``role``'s own tag: the role tag spelled as the role (``HR``, ``LR``,
+    ``SR``, any case), which wins over the other tags of an image (module docstring)."""
+    return tag is not None and tag.lower() == role and ROLE_TAGS.get(role) == role
+
+
+def _own_role(candidates: Sequence[_Candidate]) -> str | None:
+    """The role whose own tag a file carries, if any."""
+    return next((c.tag.lower() for c in candidates if c.tag is not None and is_own_tag(c.tag, c.tag.lower())), None)
+
+
+def _candidates(files: Sequence[Path], role: str, folder_scale: int | None, pattern: re.Pattern[str] | None,
+                scale: int | None, notes: list[str]) -> dict[Path, list[_Candidate]]:
+    """Candidate keys of every file of one side (``role`` ``hr`` for the reference side), after the
+    role split and the scale filter."""
+    label = role.upper()
     if pattern is not None:
         parsed = {}
         for f in files:
@@ -379,18 +484,22 @@ def _candidates(files: Sequence[Path], side: str, folder_scale: int | None, patt
     else:
         parsed = {f: _parse(f.stem, NAME_RULES) for f in files}
     roles = {f: _role_of(c) for f, c in parsed.items()}
+    dropped: list[Path] = []
     if "hr" in roles.values() and any(r != "hr" for r in roles.values()):
-        keep_hr = side == "reference"
-        dropped = [f for f, r in roles.items() if (r == "hr") != keep_hr]
-        parsed = {f: c for f, c in parsed.items() if f not in dropped}
-        if dropped:
-            notes.append(f"{label}: {len(dropped)} files set aside by their role tags ({_examples(dropped, 3)})")
+        dropped = [f for f, r in roles.items() if (r == "hr") != (role == "hr")]
+    if role != "hr":  # then the files with another role's own tag (an LR file is not an SR output)
+        rest = [f for f in parsed if f not in dropped]
+        foreign = [f for f in rest if _own_role(parsed[f]) not in (None, role)]
+        if len(foreign) < len(rest):
+            dropped += foreign
+    parsed = {f: c for f, c in parsed.items() if f not in dropped}
+    if dropped:
+        notes.append(f"{label}: {len(dropped)} files set aside by their role tags ({_examples(sorted(dropped), 3)})")
     if pattern is None:
         stems = [f.stem for f in parsed]
         suffix = _shared_suffix(stems)
         if suffix:
-            m = _SUFFIX_SCALE.search(suffix)
-            s = int(m["scale"]) if m else None
+            s = scale_token(suffix)
             for f in parsed:
                 parsed[f].append(_Candidate(f.stem[: -len(suffix)], RULE_RANKS[SHARED_SUFFIX], SHARED_SUFFIX, s, None))
     out: dict[Path, list[_Candidate]] = {}
@@ -406,6 +515,90 @@ def _candidates(files: Sequence[Path], side: str, folder_scale: int | None, patt
     if other_scale:
         notes.append(f"{label}: {len(other_scale)} files named for another scale than x{scale} ({_examples(other_scale, 3)})")
     return out
+
+
+#: Tag-carrying rules whose stems :func:`_tag_pattern` turns back into a ``--pattern``, preferred first.
+_PATTERN_RULES: tuple[str, ...] = ("SelfExSR", "RCAN", "role tag")
+
+
+def _tag_pattern(stem: str, tag: str) -> str | None:
+    """The ``--pattern`` that reads ``stem`` and the files named like it with the same tag
+    (``img_001_SRF_2_bicubic`` -> ``{name}_SRF_{scale}_bicubic``), or None."""
+    rules = {r.name: r for r in NAME_RULES}
+    for name in _PATTERN_RULES:
+        m = rules[name].regex.fullmatch(stem)
+        if m is None or m["tag"] != tag:
+            continue
+        spans = sorted((m.span(g), "{" + g + "}") for g in ("name", "scale") if m.groupdict().get(g) is not None)
+        out, at = [], 0
+        for (start, end), placeholder in spans:
+            out += [stem[at:start], placeholder]
+            at = end
+        out.append(stem[at:])
+        literal = "".join(out[i] for i in range(0, len(out), 2))
+        if "{" not in literal and "}" not in literal:
+            return "".join(out)
+    return None
+
+
+def _by_tag_order(tags: Iterable[str], role: str) -> list[str]:
+    """Tags sorted for a hint: those of ``role`` (``bicubic`` for LR), then method names, then the rest."""
+    def order(t: str) -> tuple[int, str]:
+        r = ROLE_TAGS.get(t.lower())
+        return (0 if r == role else 1 if r is None else 2, t.lower())
+    return sorted(set(tags), key=order)
+
+
+def _one_per_image(links: dict[tuple[Path, Path], tuple[int, _Candidate, _Candidate]], ref_role: str,
+                   other_role: str, oth_dir: Path, notes: list[str]) -> set[Path]:
+    """Files set aside because another file of their image has their side's own tag.
+
+    An image's *tagged files* on one side are the files linked to one file of the other side by a
+    tag-carrying name and to nothing else (SelfExSR's ``img_001_SRF_2_LR``, ``_bicubic``,
+    ``_SRCNN``, ... for ``img_001_SRF_2_HR``). When there are several, the one with the side's own
+    tag (:func:`is_own_tag`) is kept and the others are set aside (a note with the ``--pattern``
+    that reads them); with none, several tags on the other side are an error naming them.
+    """
+    aside: set[Path] = set()
+    for side, role in ((1, other_role), (0, ref_role)):
+        linked: dict[Path, set[Path]] = {}
+        for pair in links:
+            linked.setdefault(pair[side], set()).add(pair[1 - side])
+        groups: dict[Path, dict[Path, str]] = {}
+        for pair, (_, cf, cg) in links.items():
+            mine, tag = pair[side], (cf if side == 0 else cg).tag
+            if tag is not None and linked[mine] == {pair[1 - side]}:
+                groups.setdefault(pair[1 - side], {})[mine] = tag
+        set_aside: dict[Path, str] = {}
+        for anchor, group in sorted(groups.items()):
+            if len(group) < 2:
+                continue
+            own = [f for f, t in group.items() if is_own_tag(t, role)]
+            if len(own) == 1:
+                set_aside |= {f: t for f, t in group.items() if f != own[0]}
+            elif not own and side == 1 and len({t.lower() for t in group.values()}) > 1:
+                tags = _by_tag_order(group.values(), role)
+                example = min((f for f, t in group.items() if t == tags[0]), key=lambda f: f.name)
+                pattern = _tag_pattern(example.stem, tags[0])
+                all_tags = sorted({t for g in groups.values() if len(g) > 1 for t in g.values()}, key=str.lower)
+                what = "outputs" if role == "sr" else f"{role.upper()} files"
+                raise DataError(
+                    f"{role.upper()} {oth_dir}: this folder holds several {what} per image (tags: {', '.join(all_tags[:12])}"
+                    + (", ..." if len(all_tags) > 12 else "")
+                    + f"; {anchor.name} fits {_examples(sorted(group, key=lambda f: f.name), 3)}); pick one with "
+                    + (f"--pattern '{pattern}'" if pattern else "--pattern")
+                )
+        if set_aside:
+            tags = _by_tag_order(set_aside.values(), role)
+            shown = sorted(set_aside, key=lambda f: (tags.index(set_aside[f]), f.name))
+            pattern = _tag_pattern(shown[0].stem, tags[0])
+            notes.append(
+                f"{role.upper()}: {len(set_aside)} files set aside, the {role.upper()}-tagged file of each image is "
+                f"preferred ({_examples(shown, 3)}; tags {', '.join(sorted(set(tags), key=str.lower))})"
+                + (f"; pass --pattern '{pattern}' to audit those" if pattern and side == 1 else "")
+            )
+            aside |= set(set_aside)
+    return aside
 
 
 def pair_files(
@@ -456,8 +649,8 @@ def pair_files(
     oth_dir, n = resolve_folder(other_dir, other_role, scale)
     notes += n
     ref_files, oth_files = list_images(ref_dir), list_images(oth_dir)
-    ref = _candidates(ref_files, "reference", _folder_scale(ref_dir), None, scale, notes, "HR")
-    oth = _candidates(oth_files, "other", _folder_scale(oth_dir), regex, scale, notes, other_role.upper())
+    ref = _candidates(ref_files, "hr", _folder_scale(ref_dir), None, scale, notes)
+    oth = _candidates(oth_files, other_role, _folder_scale(oth_dir), regex, scale, notes)
 
     links: dict[tuple[Path, Path], tuple[int, _Candidate, _Candidate]] = {}
     by_key: dict[str, list[tuple[Path, _Candidate]]] = {}
@@ -472,6 +665,8 @@ def pair_files(
                 rank = cf.rank + cg.rank
                 if (f, g) not in links or rank < links[(f, g)][0]:
                     links[(f, g)] = (rank, cf, cg)
+    aside = _one_per_image(links, "hr", other_role, oth_dir, notes)
+    links = {pair: link for pair, link in links.items() if not aside & set(pair)}
 
     pairs: list[FilePair] = []
     used: set[Path] = set()
@@ -507,7 +702,8 @@ def pair_files(
             + "; name the files alike or give the other folder's stems with --pattern '{name}_SR_x{scale}'"
         )
     paired = {p.reference for p in pairs} | {p.other for p in pairs}
-    unmatched = tuple(sorted({*ref, *oth} - paired))  # files set aside by their role tags are in the notes
+    unmatched = tuple(sorted({*ref, *oth} - paired - aside))  # files set aside are in the notes
+    pairs, scale_source = _pairing_scale(pairs, scale, oth_dir, other_role, notes)
     scales = {p.scale for p in pairs}
     return Pairing(
         reference_dir=ref_dir,
@@ -515,10 +711,38 @@ def pair_files(
         other_role=other_role,
         pairs=tuple(pairs),
         scale=scales.pop() if len(scales) == 1 else None,
+        scale_source=scale_source,
         unmatched=unmatched,
         ambiguous=tuple(ambiguous),
         notes=tuple(notes),
     )
+
+
+def _pairing_scale(pairs: list[FilePair], scale: int | None, oth_dir: Path, other_role: str,
+                   notes: list[str]) -> tuple[list[FilePair], str | None]:
+    """The pairs with the scale the other folder's name says where the names say none, and where
+    the scale came from; a folder name that disagrees with ``scale`` or the names is an error."""
+    named = _named_scale(oth_dir)
+    scales = {p.scale for p in pairs}
+    from_names = scales.pop() if len(scales) == 1 else None
+    if named is None:
+        return pairs, "the names" if from_names is not None else None
+    token, folder = named
+    label = other_role.upper()
+    if scale is not None and token != scale:
+        raise DataError(f"--scale {scale} but the {label} folder name {folder!r} says x{token}; check --scale and the folder")
+    if from_names is not None and from_names != token:
+        example = next(p.other.name for p in pairs if p.scale == from_names)
+        raise DataError(
+            f"the {label} file names say x{from_names} ({example}) but the folder name {folder!r} says x{token}; "
+            "check that these are the files you mean"
+        )
+    if from_names is not None:
+        return pairs, "the names"
+    if any(p.scale is not None for p in pairs):  # the names say several scales: the folder name decides none
+        return pairs, None
+    notes.append(f"{label}: scale x{token} from the folder name {folder!r} (the file names say none)")
+    return [FilePair(p.name, p.reference, p.other, token, p.rule) for p in pairs], f"the folder name {folder!r}"
 
 
 def _disambiguate(pairs: list[FilePair]) -> list[FilePair]:
@@ -613,7 +837,7 @@ def hr_files(path: str | os.PathLike[str], scale: int | None = None) -> HrFiles:
     except ImageError as exc:
         raise DataError(str(exc)) from None
     folder_scale = _folder_scale(folder) if folder.is_dir() else None
-    cands = _candidates(files, "reference", folder_scale, None, None, notes, "HR")
+    cands = _candidates(files, "hr", folder_scale, None, None, notes)
     if folder.is_dir() and all(_role_of(c) in ("lr", "sr") for c in cands.values()):
         raise DataError(
             f"{folder}: every image file is tagged LR or SR ({_examples(list(cands), 3)}), none HR; "
@@ -661,6 +885,8 @@ __all__ = [
     "NAME_RULES",
     "OTHER_ROLES",
     "ROLE_TAGS",
+    "SCALE_NAME_PARENTS",
+    "SCALE_PREFIXES",
     "SUBFOLDERS",
     "FilePair",
     "HrFiles",
@@ -668,6 +894,8 @@ __all__ = [
     "Pairing",
     "compile_pattern",
     "hr_files",
+    "is_own_tag",
     "pair_files",
     "resolve_folder",
+    "scale_token",
 ]

@@ -8,7 +8,7 @@ import pytest
 
 from sr_audit.errors import DataError, ImageError, SpecError
 from sr_audit.image_io import write_image
-from sr_audit.layouts import compile_pattern, pair_files, resolve_folder
+from sr_audit.layouts import compile_pattern, pair_files, resolve_folder, scale_token
 
 SET5 = ("baby", "bird", "butterfly", "head", "woman")
 
@@ -187,3 +187,162 @@ def test_describe_says_rules_scale_and_leftovers(tmp_path: Path) -> None:
     _touch(tmp_path / "lr", ["0801x3", "0802x3", "0899x3"])
     text = pair_files(tmp_path / "hr", tmp_path / "lr").describe()
     assert "2 pairs" in text and "scale tag (2)" in text and "x3" in text and "0899x3.png" in text
+
+
+# ------------------------------------------------ several files for one image (SelfExSR's sets)
+
+SELFEXSR_METHODS = ("A+", "Glasner", "Kim", "SRCNN", "ScSR", "SelfExSR", "nearest")
+
+
+def _selfexsr(folder: Path, tags: tuple[str, ...] = ("HR", "LR", "bicubic", *SELFEXSR_METHODS), n: int = 2) -> Path:
+    """``Set5/image_SRF_2`` as SelfExSR ships it: HR, LR and every method's output in one folder."""
+    _touch(folder, [f"img_00{i}_SRF_2_{tag}" for i in range(1, n + 1) for tag in tags])
+    return folder
+
+
+def test_selfexsr_folder_as_both_sides_pairs_hr_with_the_lr_tagged_files(tmp_path: Path) -> None:
+    folder = _selfexsr(tmp_path / "image_SRF_2")
+    pairing = pair_files(folder, folder)
+    assert _names(pairing) == {f"img_00{i}_SRF_2": (f"img_00{i}_SRF_2_HR.png", f"img_00{i}_SRF_2_LR.png") for i in (1, 2)}
+    assert pairing.scale == 2 and not pairing.unmatched and not pairing.ambiguous
+    note = next(n for n in pairing.notes if "preferred" in n)
+    assert note.startswith("LR: 16 files set aside, the LR-tagged file of each image is preferred (img_001_SRF_2_bicubic.png")
+    assert "tags A+, bicubic, Glasner" in note and note.endswith("pass --pattern '{name}_SRF_{scale}_bicubic' to audit those")
+    # the pattern the note gives reads the bicubic files
+    bicubic = pair_files(folder, folder, pattern="{name}_SRF_{scale}_bicubic")
+    assert sorted(p.other.name for p in bicubic.pairs) == ["img_001_SRF_2_bicubic.png", "img_002_SRF_2_bicubic.png"]
+
+
+def test_only_bicubic_files_beside_hr_still_pair(tmp_path: Path) -> None:
+    """Down-then-up inputs: one tagged file per image pairs as any other."""
+    folder = _selfexsr(tmp_path / "image_SRF_2", ("HR", "bicubic"))
+    pairing = pair_files(folder, folder)
+    assert sorted(p.other.name for p in pairing.pairs) == ["img_001_SRF_2_bicubic.png", "img_002_SRF_2_bicubic.png"]
+    assert not any("preferred" in n for n in pairing.notes)
+
+
+def test_several_outputs_per_image_name_the_tags_and_a_ready_pattern(tmp_path: Path) -> None:
+    folder = _selfexsr(tmp_path / "image_SRF_2")
+    with pytest.raises(DataError) as err:
+        pair_files(folder, folder, other_role="sr")
+    message = str(err.value)
+    assert "\n" not in message and "_LR.png" not in message  # LR files are no SR outputs
+    assert "this folder holds several outputs per image (tags: A+, bicubic, Glasner, Kim, nearest, ScSR, SelfExSR, SRCNN;" in message
+    pattern = message.split("--pattern '")[1].rstrip("'")
+    assert pattern == "{name}_SRF_{scale}_A+"
+    for given in (pattern, "{name}_SRF_{scale}_SRCNN", "{name}_SRCNN"):
+        tag = given.rsplit("_", 1)[1]
+        pairing = pair_files(folder, folder, other_role="sr", pattern=given)
+        assert sorted(p.other.name for p in pairing.pairs) == [f"img_00{i}_SRF_2_{tag}.png" for i in (1, 2)]
+        assert pairing.scale == 2
+
+
+def test_an_lr_file_is_never_an_sr_output_beside_others(tmp_path: Path) -> None:
+    folder = _selfexsr(tmp_path / "image_SRF_2", ("HR", "LR", "SRCNN"))
+    pairing = pair_files(folder, folder, other_role="sr")
+    assert sorted(p.other.name for p in pairing.pairs) == ["img_001_SRF_2_SRCNN.png", "img_002_SRF_2_SRCNN.png"]
+    assert any("SR: 4 files set aside by their role tags" in n and "_LR.png" in n for n in pairing.notes)
+    # and an SR file is no LR input: the LR files pair
+    both = _selfexsr(tmp_path / "both", ("HR", "LR", "SR"))
+    assert {p.other.stem[-2:] for p in pair_files(both, both).pairs} == {"LR"}
+    assert {p.other.stem[-2:] for p in pair_files(both, both, other_role="sr").pairs} == {"SR"}
+
+
+def test_each_roles_own_tag_wins(tmp_path: Path) -> None:
+    """One rule for every role: SR over a method's tag, HR over GT, LR over LRBI."""
+    sr = _selfexsr(tmp_path / "sr", ("HR", "SR", "SRCNN"))
+    pairing = pair_files(sr, sr, other_role="sr")
+    assert {p.other.stem[-2:] for p in pairing.pairs} == {"SR"}
+    assert any("the SR-tagged file of each image is preferred" in n and "{name}_SRF_{scale}_SRCNN" in n for n in pairing.notes)
+    _touch(tmp_path / "hr", ["baby_HR", "baby_GT"])
+    _touch(tmp_path / "lr", ["baby_LR"])
+    pairing = pair_files(tmp_path / "hr", tmp_path / "lr")
+    assert _names(pairing) == {"baby": ("baby_HR.png", "baby_LR.png")}
+    assert any(n.startswith("HR: 1 files set aside, the HR-tagged file") and "--pattern" not in n for n in pairing.notes)
+    _touch(tmp_path / "rcan_hr", ["baby_HR_x2"])
+    _touch(tmp_path / "rcan_lr", ["baby_LR_x2", "baby_LRBI_x2"])
+    assert _names(pair_files(tmp_path / "rcan_hr", tmp_path / "rcan_lr"))["baby"][1] == "baby_LR_x2.png"
+
+
+def test_several_lr_files_per_image_without_an_lr_tag(tmp_path: Path) -> None:
+    _touch(tmp_path / "hr", SET5)
+    _touch(tmp_path / "lr", [f"{n}_{tag}_x2" for n in SET5 for tag in ("LRBI", "LRBD")])
+    with pytest.raises(DataError, match=r"several LR files per image \(tags: LRBD, LRBI; .*--pattern '\{name\}_LRBD_x\{scale\}'$"):
+        pair_files(tmp_path / "hr", tmp_path / "lr")
+    assert len(pair_files(tmp_path / "hr", tmp_path / "lr", pattern="{name}_LRBD_x{scale}").pairs) == 5
+
+
+def test_tagged_files_another_file_also_fits_are_not_one_image(tmp_path: Path) -> None:
+    """``foo_bar_x2`` reads as ``foo`` tagged ``bar`` and as ``foo_bar`` at x2: it is not one of foo's files."""
+    _touch(tmp_path / "hr", ["foo", "foo_bar", "foo_baz"])
+    _touch(tmp_path / "lr", ["foo_bar_x2", "foo_baz_x2"])
+    pairing = pair_files(tmp_path / "hr", tmp_path / "lr")
+    assert _names(pairing) == {"foo_bar": ("foo_bar.png", "foo_bar_x2.png"), "foo_baz": ("foo_baz.png", "foo_baz_x2.png")}
+
+
+# ------------------------------------------------------------ scale tokens in folder names
+
+@pytest.mark.parametrize("name, scale", [
+    ("x2", 2), ("X4", 4), ("swinir_classical_sr_x2", 2), ("edsr_x2", 2), ("Set5_X3", 3), ("a.x3.b", 3),
+    ("results-x8", 8), ("HAT_SRx4", 4), ("LRbicx4", 4), ("EDSR_Lx2_f256b32", 2), ("EDSR_Mx3_f64b16", 3),
+    ("HAT_SRx4_ImageNet-pretrain", 4), ("SwinIR_SRx2_scratch_P48W8_DIV2K_500k_B4G8", 2), ("RCAN_BIX2", 2),
+    ("image_SRF_4", 4), ("_x4_SR", 4), ("_RCAN_x2", 2), ("_SRF_3", 3), ("_HAT_SRx4", 4), ("x12", 12),
+])
+def test_scale_tokens(name: str, scale: int) -> None:
+    assert scale_token(name) == scale
+
+
+@pytest.mark.parametrize("name", [
+    "x264", "img_x1", "Set14", "f256b32", "0801x4", "RealESRGAN_x4plus", "x2_to_x4", "x0", "visualization",
+    "results-Set5", "Set5", "SwinIR", "box2car", "_Qx2_", "x100", "DIV2K",
+])
+def test_not_scale_tokens(name: str) -> None:
+    assert scale_token(name) is None
+
+
+def _outputs(folder: Path, suffix: str) -> Path:
+    _touch(folder, [f"{n}{suffix}" for n in SET5])
+    return folder
+
+
+def test_scale_from_the_sr_folder_name_or_a_parent(tmp_path: Path) -> None:
+    _touch(tmp_path / "testsets" / "Set5" / "HR", SET5)
+    hr = tmp_path / "testsets" / "Set5" / "HR"
+    cases = (  # the layouts of SwinIR, HAT, BasicSR, RCAN and EDSR, and the scale each says
+        ("results/swinir_classical_sr_x2", "_SwinIR", 2, "the folder name 'swinir_classical_sr_x2'"),
+        ("results/HAT_SRx4/visualization/Set5", "_HAT_SRx4", 4, "the names"),
+        ("results/EDSR_Lx2_f256b32/visualization/Set5", "_EDSR_Lx2_f256b32", 2, "the names"),
+        ("SR/BI/RCAN/Set5/x2", "_RCAN_x2", 2, "the names"),
+        ("experiment/edsr_x3/results-Set5", "_x3_SR", 3, "the names"),
+        ("results/HAT_SRx4/visualization/Set14", "_HAT", 4, "the folder name 'HAT_SRx4'"),
+    )
+    for folder, suffix, scale, source in cases:
+        pairing = pair_files(hr, _outputs(tmp_path / folder, suffix), other_role="sr")
+        assert (len(pairing.pairs), pairing.scale, pairing.scale_source) == (5, scale, source), folder
+        assert f"x{scale} from {source}" in pairing.describe()
+        if source != "the names":
+            assert f"SR: scale x{scale} from {source} (the file names say none)" in pairing.notes
+            assert {p.scale for p in pairing.pairs} == {scale}
+
+
+def test_a_folder_name_scale_never_overrides(tmp_path: Path) -> None:
+    _touch(tmp_path / "HR", SET5)
+    swinir = _outputs(tmp_path / "swinir_sr_x2", "_SwinIR")
+    assert pair_files(tmp_path / "HR", swinir, other_role="sr", scale=2).scale == 2
+    with pytest.raises(DataError, match=r"^--scale 4 but the SR folder name 'swinir_sr_x2' says x2; check --scale and the folder$"):
+        pair_files(tmp_path / "HR", swinir, other_role="sr", scale=4)
+    edsr = _outputs(tmp_path / "edsr_x4", "_x2_SR")
+    with pytest.raises(DataError, match=r"^the SR file names say x2 \(baby_x2_SR.png\) but the folder name 'edsr_x4' says x4"):
+        pair_files(tmp_path / "HR", edsr, other_role="sr")
+
+
+def test_folder_name_scale_depth_and_roles(tmp_path: Path) -> None:
+    """Three names are read (the folder and two parents); an HR folder's parents never."""
+    _touch(tmp_path / "HR", SET5)
+    deep = _outputs(tmp_path / "run_x4" / "a" / "b" / "c", "_SwinIR")
+    assert pair_files(tmp_path / "HR", deep, other_role="sr").scale is None
+    near = _outputs(tmp_path / "run_x4" / "a" / "b", "_SwinIR")
+    assert pair_files(tmp_path / "HR", near, other_role="sr").scale == 4
+    _touch(tmp_path / "exp_x3" / "Set5" / "HR", SET5)
+    plain = _outputs(tmp_path / "plain", "_SwinIR")
+    assert pair_files(tmp_path / "exp_x3" / "Set5" / "HR", plain, other_role="sr").scale is None
