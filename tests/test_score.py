@@ -243,3 +243,46 @@ def test_selfexsr_matlab_lr_set_as_shipped(shared_datasets, tmp_path, capsys):
     assert "without a partner" not in err  # the folder's LR files are set aside by their role tags, not unpaired
     mean = {s["protocol"]: s["psnr"] for s in doc["summary"]}
     assert 33.0 < mean["matlab"] < 34.5 and mean["basicsr"] != mean["matlab"]  # bicubic x2 on Set5, Y
+
+
+def _selfexsr_folder(folder: Path) -> Path:
+    """SelfExSR's ``image_SRF_2``: HR, LR and several methods' HR-sized outputs in one folder."""
+    for i, name in enumerate(NAMES[:2], start=1):
+        hr = _photo(name, (48, 48))
+        _save(folder / f"img_00{i}_SRF_2_HR.png", hr)
+        _save(folder / f"img_00{i}_SRF_2_LR.png", hr[::2, ::2])
+        for tag in ("bicubic", "SRCNN", "nearest", "A+", "Glasner"):
+            _save(folder / f"img_00{i}_SRF_2_{tag}.png", _sr_of(hr, 2))
+    return folder
+
+
+def test_selfexsr_folder_of_every_method_asks_for_one(tmp_path, capsys):
+    folder = _selfexsr_folder(tmp_path / "Set5" / "image_SRF_2")
+    code, out, err = _run(capsys, "--sr", str(folder), "--hr", str(folder), "--protocol", "matlab")
+    assert code == 2 and not out and err.count("\n") == 1
+    assert "this folder holds several outputs per image (tags: A+, bicubic, Glasner, nearest, SRCNN;" in err
+    assert err.rstrip().endswith("pick one with --pattern '{name}_SRF_{scale}_A+'") and "_LR.png" not in err
+    for pattern in ("{name}_SRF_{scale}_SRCNN", "{name}_SRCNN", "{name}_SRF_{scale}_A+"):
+        code, out, err = _run(capsys, "--sr", str(folder), "--hr", str(folder), "--pattern", pattern,
+                              "--protocol", "matlab", "--json")
+        assert code == 0, err
+        record = json.loads(out)
+        tag = pattern.rsplit("_", 1)[1]
+        assert record["scale"] == 2 and [Path(p["sr"]).name for p in record["pairs"]] == [
+            f"img_00{i}_SRF_2_{tag}.png" for i in (1, 2)]
+
+
+def test_scale_from_the_results_folder_name(tmp_path, capsys):
+    """SwinIR's ``results/swinir_classical_sr_x2/baby_SwinIR.png``: the names say no scale, the folder does."""
+    for name in NAMES:
+        hr = _photo(name)[:72, :66]
+        _save(tmp_path / "testsets" / "Set5" / "HR" / f"{name}.png", hr)
+        _save(tmp_path / "results" / "swinir_classical_sr_x2" / f"{name}_SwinIR.png", _sr_of(hr, 2))
+    sr, hr = str(tmp_path / "results" / "swinir_classical_sr_x2"), str(tmp_path / "testsets" / "Set5" / "HR")
+    code, out, err = _run(capsys, "--sr", sr, "--hr", hr, "--protocol", "matlab")
+    assert code == 0, err
+    assert "x2 from the folder name 'swinir_classical_sr_x2'" in out
+    assert "SR: scale x2 from the folder name 'swinir_classical_sr_x2' (the file names say none)" in out
+    code, out, err = _run(capsys, "--sr", sr, "--hr", hr, "--scale", "3")
+    assert code == 2 and err.strip() == (
+        "sr-audit: error: --scale 3 but the SR folder name 'swinir_classical_sr_x2' says x2; check --scale and the folder")
