@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import warnings
 from typing import Any
 
 from sr_audit import api
@@ -22,7 +20,6 @@ from sr_audit.cli.options import add_data_root, add_scale
 from sr_audit.datasets import STANDARD_SETS
 from sr_audit.degradation import COMPUTES, SPACES, SPEC_SEPARATOR
 from sr_audit.device import DEVICE_NAMES
-from sr_audit.errors import SrAuditWarning
 from sr_audit.evaluation import MODEL_INPUTS, PRECISIONS, Evaluation, environment
 from sr_audit.infer import MODULE_CONTRACT
 from sr_audit.io_util import json_number
@@ -35,16 +32,13 @@ from sr_audit.weights import BICUBIC
 DEFAULT_BACKEND = "matlab-legacy"
 
 
-def run_eval(args: argparse.Namespace) -> tuple[Evaluation, tuple[str, ...]]:
-    """The evaluation the parsed arguments describe (:func:`sr_audit.api.evaluate`), and the
-    warnings and assumptions to print beside it."""
+def run_eval(args: argparse.Namespace) -> Evaluation:
+    """The evaluation the parsed arguments describe (:func:`sr_audit.api.evaluate`); its warnings and
+    assumptions come as :class:`~sr_audit.errors.SrAuditWarning`, printed as notes by :mod:`sr_audit.cli.main`."""
     spec = args.backend if args.up_backend is None else f"{args.backend}{SPEC_SEPARATOR}{args.up_backend}"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SrAuditWarning)
-        ev = api.evaluate(args.model, args.data, scale=args.scale, backend=spec, protocol=args.protocol,
-                          space=args.space, compute=args.compute, model_input=args.input, padding=args.padding,
-                          data_root=args.data_root, device=args.device, precision=args.precision, tile=args.tile)
-    return ev, tuple(str(w.message) for w in caught if issubclass(w.category, SrAuditWarning))
+    return api.evaluate(args.model, args.data, scale=args.scale, backend=spec, protocol=args.protocol,
+                        space=args.space, compute=args.compute, model_input=args.input, padding=args.padding,
+                        data_root=args.data_root, device=args.device, precision=args.precision, tile=args.tile)
 
 
 def _text(ev: Evaluation) -> str:
@@ -73,9 +67,7 @@ def _json(ev: Evaluation) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    ev, notes = run_eval(args)
-    for note in notes:
-        print(note, file=sys.stderr)
+    ev = run_eval(args)
     print(json.dumps(_json(ev), indent=2) if args.json else _text(ev))
     return 0
 

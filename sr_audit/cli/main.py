@@ -11,19 +11,24 @@ module registers exactly its command.
 
 :func:`main_from_args` returns the exit code (for tests); :func:`main` only exits. Errors derived
 from :class:`~sr_audit.errors.SrAuditError` and argparse misuse end as one line on stderr and exit
-code 2; any other exception is a bug and keeps its traceback.
+code 2; any other exception is a bug and keeps its traceback. While a command runs, every
+:class:`~sr_audit.errors.SrAuditWarning` the library gives (a layout resolved, an HR modcropped, a
+padding assumed) is printed on stderr as one line, ``sr-audit: note: MESSAGE``, each message once
+(:func:`_notes_as_lines`); other warnings keep Python's format, and a ``-W`` option still rules.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 import sr_audit
 from sr_audit import __version__
-from sr_audit.errors import SrAuditError
+from sr_audit.errors import SrAuditError, SrAuditWarning
 
 #: Subcommands, in the order ``--help`` lists them: name -> (module, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -129,6 +134,28 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _notes_as_lines() -> Iterator[None]:
+    """Print each :class:`~sr_audit.errors.SrAuditWarning` given inside as ``sr-audit: note: ...``
+    on stderr (once per message), not in Python's ``file:line: Category: ...`` format with a source
+    line; other warnings go to the handler that was in place. Restored on exit."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        if not sys.warnoptions:  # shown whatever an imported library did to the filters; -W still rules
+            warnings.simplefilter("always", SrAuditWarning)
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+            if not issubclass(category, SrAuditWarning):
+                previous(message, category, filename, lineno, file, line)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                print(f"sr-audit: note: {message}", file=sys.stderr)
+
+        warnings.showwarning = show
+        yield
+
+
 def main_from_args(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -138,7 +165,8 @@ def main_from_args(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "func", None) is None:
             parser.print_help()
             return 2
-        return int(args.func(args))
+        with _notes_as_lines():
+            return int(args.func(args))
     except SrAuditError as exc:
         print(f"sr-audit: error: {exc}", file=sys.stderr)
         return 2
