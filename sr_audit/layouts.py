@@ -357,9 +357,10 @@ def scale_token(name: str) -> int | None:
 
 
 def _named_scale(folder: Path) -> tuple[int, str] | None:
-    """(scale, folder name) of the nearest of ``folder`` and its :data:`SCALE_NAME_PARENTS` parents
-    whose name has a scale token."""
-    for f in [folder, *folder.absolute().parents][: SCALE_NAME_PARENTS + 1]:
+    """(scale, folder name) of the nearest of ``folder`` (an image file's folder) and its
+    :data:`SCALE_NAME_PARENTS` parents whose name has a scale token."""
+    folder = folder.absolute().parent if folder.is_file() else folder.absolute()
+    for f in [folder, *folder.parents][: SCALE_NAME_PARENTS + 1]:
         s = scale_token(f.name)
         if s is not None:
             return s, f.name
