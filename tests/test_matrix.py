@@ -262,9 +262,12 @@ def test_worker_processes_per_device_give_the_same_cells(tiny_run, tiny_data: di
     assert len(mine) == 6 and mine == {k: reference[k] for k in mine}
 
 
-def test_official_weights_get_a_model_and_cells(shared_datasets: Path, tiny_data: dict[str, Path], tmp_path: Path) -> None:
+def test_official_weights_get_a_model_and_cells(tiny_run, shared_datasets: Path, tiny_data: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    shutil.copytree(tiny_run.store, tmp_path / "store")  # its pil model is found, not trained again
     plan = tiny_plan(tiny_data, train_specs=("pil",), eval_specs=("matlab",), data_root=str(shared_datasets))
     result = run_matrix(plan, tmp_path / "store", progress=False)
+    assert result.trained == 0
     store = Store(result.store)
     official = [m for m in store.model_records() if m.kind == "official"]
     assert sorted(next(iter(m.data)) for m in official) == ["9-1-5_ImageNet/x3.mat", "9-1-5_T91/x3.mat"]
@@ -287,15 +290,15 @@ def test_missing_data_root_skips_official_weights_with_a_note(tiny_data: dict[st
 # Resilience: SIGKILL, then rerun; two processes on one store
 
 
-def _matrix_args(data: dict[str, Path], recipe: Path, out: Path, *extra: str) -> list[str]:
+def _matrix_args(data: dict[str, Path], recipe: Path, out: Path, *extra: str, train: tuple[str, ...] = SPECS) -> list[str]:
     """``sr-audit matrix`` arguments of the tiny plan (:func:`tiny_plan`) with ``recipe``."""
-    return ["matrix", "--train", ",".join(SPECS), "--eval", ",".join(SPECS), "--data", str(data["train"]),
+    return ["matrix", "--train", ",".join(train), "--eval", ",".join(SPECS), "--data", str(data["train"]),
             "--eval-data", str(data["eval"]), "--data-root", str(data["root"]), "--recipe", str(recipe),
             "--device", "cpu", "--crop-size", "16", "--no-progress", "--out", str(out), *extra]
 
 
-def _matrix_cli(data: dict[str, Path], recipe: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sr_audit", *_matrix_args(data, recipe, out, "--no-report", *extra)]
+def _matrix_cli(data: dict[str, Path], recipe: Path, out: Path, *extra: str, train: tuple[str, ...] = SPECS) -> list[str]:
+    return [sys.executable, "-m", "sr_audit", *_matrix_args(data, recipe, out, "--no-report", *extra, train=train)]
 
 
 def _env() -> dict[str, str]:
@@ -310,11 +313,19 @@ def _summary_numbers(stdout: str) -> tuple[int, int]:
 
 @pytest.mark.slow
 def test_sigkill_mid_training_then_rerun_equals_an_uninterrupted_run(tiny_data: dict[str, Path], tmp_path: Path) -> None:
+    """A run killed while training its model, rerun, equals an uninterrupted run bit for bit.
+
+    One trained model (pil, evaluated on both eval specs): the model being killed is the one under
+    test; a second one would only be trained from scratch by both runs, which the tiny matrix
+    covers. The uninterrupted run goes alongside the killed one (its own store; same thread count,
+    so the same numbers)."""
     recipe = tmp_path / "recipe.json"
     recipe.write_text(json.dumps(TINY.replace(budget=Budget("steps", 150)).as_dict()))
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen(_matrix_cli(tiny_data, recipe, killed, "--checkpoint-minutes", "0.002"), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killed, train = tmp_path / "killed", ("pil",)
+    clean = subprocess.Popen(_matrix_cli(tiny_data, recipe, tmp_path / "clean", train=train), env=_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(_matrix_cli(tiny_data, recipe, killed, "--checkpoint-minutes", "0.002", train=train),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while not list(killed.glob(f"{WORK_DIR}/*/checkpoint.pt")):
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -324,18 +335,18 @@ def test_sigkill_mid_training_then_rerun_equals_an_uninterrupted_run(tiny_data: 
     proc.wait()
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    assert not Store(killed).model_records(), "killed during the first model's training"
-    rerun = subprocess.run(_matrix_cli(tiny_data, recipe, killed), env=_env(), capture_output=True, text=True, timeout=600)
+    assert not Store(killed).model_records(), "killed during the model's training"
+    rerun = subprocess.run(_matrix_cli(tiny_data, recipe, killed, train=train), env=_env(), capture_output=True,
+                           text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert "(1 resumed from a checkpoint)" in rerun.stdout
-    clean = subprocess.run(_matrix_cli(tiny_data, recipe, tmp_path / "clean"), env=_env(), capture_output=True,
-                           text=True, timeout=600)
-    assert clean.returncode == 0, clean.stderr
+    _, err = clean.communicate(timeout=600)
+    assert clean.returncode == 0, err
     a, b = Store(killed), Store(tmp_path / "clean")
-    assert len(cell_metrics(a)) == 6 and cell_metrics(a) == cell_metrics(b), "same keys, bit-identical metrics"
-    for m in b.model_records():
-        sa, sb = (load_model(s.checkpoint_path(m.key)).model.state_dict() for s in (a, b))
-        assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sb)
+    assert len(cell_metrics(a)) == 2 + 2 and cell_metrics(a) == cell_metrics(b), "same keys, bit-identical metrics"
+    [model] = b.model_records()
+    sa, sb = (load_model(s.checkpoint_path(model.key)).model.state_dict() for s in (a, b))
+    assert all(np.array_equal(sa[k].numpy(), sb[k].numpy()) for k in sb)
 
 
 @pytest.mark.slow
@@ -360,21 +371,27 @@ def test_two_processes_on_one_store_share_the_work(tiny_data: dict[str, Path], t
 
 @pytest.mark.slow
 def test_quick_recipe_on_embedded_data_beats_bicubic_on_the_diagonal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`sr-audit matrix` with its defaults (embedded data, x3, quick recipe) on two of the seven
-    backends: tf:bicubic-aa, the smallest matched gain of the full default run (+0.20 dB on the
-    machine of benchmarks/README.md), and pil. Every matched cell must beat its bicubic baseline."""
+    """`sr-audit matrix` with its defaults (embedded data, x3, the quick recipe, the report) trained
+    on tf:bicubic-aa and evaluated on tf and pil: the matched cell must beat its bicubic baseline.
+
+    Why one trained backend is enough: the promise is that *every* matched cell beats bicubic, and
+    tf's is the smallest matched gain of the full default run by far (+0.20 dB; the others +0.37
+    to +0.67 dB, reports/README.md), so a regression of the recipe, the data or the trainer shows
+    there first. Every backend trains through the same code; only the degradation differs, and the
+    tiny matrix trains pil and cv2. Each trained model is a full quick-recipe training (most of
+    this test's time), so a second one would double the test for a margin three times as wide.
+    pil stays as an eval column: the off-diagonal cell costs one evaluation."""
     store = tmp_path / "store"
     no_weights = str(tmp_path)  # a data root without the authors' weights: no authors' row
-    assert main_from_args(["matrix", "--train", "tf,pil", "--eval", "tf,pil", "--data-root", no_weights,
+    assert main_from_args(["matrix", "--train", "tf", "--eval", "tf,pil", "--data-root", no_weights,
                            "--out", str(store), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "recipe quick" in out and "matched cells minus (bicubic): min +" in out
     result = Store(store)
-    rerun = run_matrix(MatrixPlan.from_options(train="tf,pil", eval="tf,pil", data_root=no_weights), store,
-                       progress=False)
+    rerun = run_matrix(MatrixPlan.from_options(train="tf", eval="tf,pil", data_root=no_weights), store, progress=False)
     assert rerun.computed == 0, "the CLI run stored every cell"
     [summary] = summary_tables(result, rerun.cell_keys)
     gains = summary.gains
-    assert set(gains) == {"tf:bicubic-aa", "pil:bicubic+aa"}
+    assert set(gains) == {"tf:bicubic-aa"} and list(summary.table.columns) == ["tf:bicubic-aa", "pil:bicubic+aa"]
     assert all(gain > 0.05 for gain in gains.values()), gains
-    assert len(result.cell_records()) == 2 * 2 + 2 and (store / "report.html").is_file()
+    assert len(result.cell_records()) == 1 * 2 + 2 and (store / "report.html").is_file()
