@@ -72,8 +72,10 @@ Where the file names say no scale, the LR or SR folder's name says it with a *sc
 the folder's name, then its parents' up to :data:`SCALE_NAME_PARENTS` (SwinIR's
 ``results/swinir_classical_sr_x2``, HAT's ``results/HAT_SRx4/visualization/Set5``, EDSR's
 ``experiment/edsr_x2/results-Set5``); the nearest name with a token wins, and the note says which.
-A token never overrides: a ``scale`` or a scale of the file names that disagrees with it is a
-one-line :class:`~sr_audit.errors.DataError` naming both. The HR folder's parents are not read (an
+A token never overrides: a scale of the file names that disagrees with it, or a ``scale`` that
+disagrees with the folder's own name, is a one-line :class:`~sr_audit.errors.DataError` naming
+both; a ``scale`` that disagrees with a parent's name wins, with a note (a parent such as
+``runs/x4_tries/`` is weak evidence, and the user has no other way out). The HR folder's parents are not read (an
 HR image has no scale).
 
 Scale tokens
@@ -356,14 +358,14 @@ def scale_token(name: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _named_scale(folder: Path) -> tuple[int, str] | None:
-    """(scale, folder name) of the nearest of ``folder`` (an image file's folder) and its
-    :data:`SCALE_NAME_PARENTS` parents whose name has a scale token."""
+def _named_scale(folder: Path) -> tuple[int, str, bool] | None:
+    """(scale, folder name, whether it is a parent's) of the nearest of ``folder`` (an image
+    file's folder) and its :data:`SCALE_NAME_PARENTS` parents whose name has a scale token."""
     folder = folder.absolute().parent if folder.is_file() else folder.absolute()
-    for f in [folder, *folder.parents][: SCALE_NAME_PARENTS + 1]:
+    for depth, f in enumerate([folder, *folder.parents][: SCALE_NAME_PARENTS + 1]):
         s = scale_token(f.name)
         if s is not None:
-            return s, f.name
+            return s, f.name, depth > 0
     return None
 
 
@@ -728,9 +730,12 @@ def _pairing_scale(pairs: list[FilePair], scale: int | None, oth_dir: Path, othe
     from_names = scales.pop() if len(scales) == 1 else None
     if named is None:
         return pairs, "the names" if from_names is not None else None
-    token, folder = named
+    token, folder, is_parent = named
     label = other_role.upper()
     if scale is not None and token != scale:
+        if is_parent:  # a parent's name is weak evidence (a runs/x4_tries/ folder): --scale wins
+            notes.append(f"{label}: --scale {scale} used; the parent folder name {folder!r} says x{token}")
+            return pairs, "the names" if from_names is not None else None
         raise DataError(f"--scale {scale} but the {label} folder name {folder!r} says x{token}; check --scale and the folder")
     if from_names is not None and from_names != token:
         example = next(p.other.name for p in pairs if p.scale == from_names)

@@ -336,6 +336,16 @@ def test_a_folder_name_scale_never_overrides(tmp_path: Path) -> None:
         pair_files(tmp_path / "HR", edsr, other_role="sr")
 
 
+def test_scale_wins_over_a_parent_folder_name(tmp_path: Path) -> None:
+    """A parent's token is weak evidence (``runs/x4_tries/``): --scale wins and a note says so."""
+    _touch(tmp_path / "HR", SET5)
+    outputs = _outputs(tmp_path / "runs_x4" / "swinir", "_SwinIR")
+    assert pair_files(tmp_path / "HR", outputs, other_role="sr").scale == 4
+    pairing = pair_files(tmp_path / "HR", outputs, other_role="sr", scale=2)
+    assert {p.scale for p in pairing.pairs} == {None}
+    assert "SR: --scale 2 used; the parent folder name 'runs_x4' says x4" in pairing.notes
+
+
 def test_folder_name_scale_depth_and_roles(tmp_path: Path) -> None:
     """Three names are read (the folder and two parents); an HR folder's parents never."""
     _touch(tmp_path / "HR", SET5)
