@@ -108,7 +108,7 @@ def test_html_is_one_self_contained_file(report: ReportFiles) -> None:
     assert refs and all(r.startswith(("data:image/png;base64,", "#")) for r in refs), [r[:40] for r in refs if not r.startswith(("data:", "#"))]
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     heatmaps, crops = len(REPORT_METRICS), 3 + 3  # best: hr, bicubic, sr; worst: the same (no matched model)
-    assert len(images) == heatmaps + crops
+    assert len(images) == 1 + heatmaps + crops, "the finding's figure, the heatmaps, the crops"
     for data in images:
         with Image.open(io.BytesIO(base64.b64decode(data))) as im:
             assert im.format == "PNG" and min(im.size) >= 16
@@ -119,9 +119,9 @@ def test_html_is_one_self_contained_file(report: ReportFiles) -> None:
 def test_markdown_links_resolve(report: ReportFiles) -> None:
     md = report.markdown.read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert len(links) == len(REPORT_METRICS) + 6
+    assert len(links) == 1 + len(REPORT_METRICS) + 6 and links[0] == "figures/finding.png"
     assert all((report.markdown.parent / link).is_file() for link in links)
-    assert len(report.figures) == len(REPORT_METRICS) and all(f.parent.name == "figures" for f in report.figures)
+    assert len(report.figures) == 1 + len(REPORT_METRICS) and all(f.parent.name == "figures" for f in report.figures)
     assert "| train \\ eval | cv2:bicubic-aa |" in md and "## Conventions of the eval specs" in md
 
 

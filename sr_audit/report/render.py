@@ -18,13 +18,17 @@ from typing import Any
 import jinja2
 
 from sr_audit.errors import DataError
-from sr_audit.report.plots import DPI, heatmaps_png
-from sr_audit.report.tables import METRIC_LABELS, VIEWS, Cell, PublishedComparison, ReportData, TextTable, build, fmt
+from sr_audit.report.plots import DPI, finding_png, heatmaps_png
+from sr_audit.report.tables import (METRIC_LABELS, PUBLISHED_TITLE, SEED_SPREAD_RULE, VIEWS, Cell, Finding,
+                                    PublishedComparison, ReportData, TextTable, build, fmt)
 from sr_audit.io_util import atomic_write_bytes
 from sr_audit.matrix.store import CROP_ROLES, Store
 
 #: Metrics in report order: luma first, as SR papers report it.
 REPORT_METRICS: tuple[str, ...] = ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb")
+
+#: Title of the report's opening section.
+FINDING_TITLE = "Finding"
 
 #: How to read the report; shared by the markdown and the HTML.
 DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -43,6 +47,11 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("seeds", "when a group was trained with several seeds, one more group shows each view's mean ± "
               "standard deviation over seeds (computed per seed, then averaged), to read differences against "
               "seed-to-seed noise"),
+    (SEED_SPREAD_RULE.marker, SEED_SPREAD_RULE.legend() + "; in the figures such values are in italics"),
+    ("finding", "the report's opening paragraph and figure: the vs-matched view of the trained rows of the main "
+                "configuration (the protocol, model, space and recipe with the most mismatch cells; the mean over "
+                "seeds where there are several), one panel per eval set and scale on one colour scale; every number "
+                "in the paragraph is computed from these panels, the published figures and the training notes"),
     ("colours", "blue is better than the reference, red is worse; difference colour scales are symmetric "
                 "about 0"),
     ("best / worst cells", "the trained cells with the largest and smallest PSNR Y gain over their eval "
@@ -52,9 +61,6 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                               "store's protocol; Δ = measured − reported. A matrix row resizes down and up with one "
                               "spec, so a cell reproduces the source's own pipeline only when that pipeline does too"),
 )
-
-#: Title of the published-vs-measured section.
-PUBLISHED_TITLE = "Published vs measured"
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,7 @@ class _Figure:
     @property
     def css_width(self) -> int:
         """Width in CSS pixels (96 per inch) at which the figure shows at its drawn size."""
-        from PIL import Image
-
-        with Image.open(io.BytesIO(self.png)) as im:
-            return round(im.width * 96 / DPI)
+        return _css_width(self.png)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,40 @@ class _Visual:
     title: str
     description: str
     images: tuple[tuple[str, tuple[_Crop, ...]], ...]
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """The finding: its paragraph and figure (None without a mismatch cell)."""
+
+    text: str
+    png: bytes | None
+    file: str = "figures/finding.png"
+
+    @property
+    def data_uri(self) -> str:
+        return "" if self.png is None else _data_uri(self.png)
+
+    @property
+    def css_width(self) -> int:
+        return _css_width(self.png) if self.png is not None else 0
+
+
+def _opening(finding: Finding) -> _Opening:
+    title = ""
+    if finding.panels:
+        g = finding.panels[0][0]
+        title = " · ".join([f"SRCNN {g.model}" + (" RGB" if g.space == "rgb" else "")]
+                           + ([f"recipe {g.recipe}"] if g.recipe is not None else []) + [f"protocol {g.protocol}"])
+    return _Opening(text=finding.text, png=finding_png(finding, title))
+
+
+def _css_width(png: bytes) -> int:
+    """Width in CSS pixels (96 per inch) at which a figure shows at its drawn size."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return round(im.width * 96 / DPI)
 
 
 def _data_uri(png: bytes) -> str:
@@ -170,12 +207,14 @@ def _visuals(store: Store, data: ReportData) -> list[_Visual]:
     return out
 
 
-def _markdown(store: Store, data: ReportData, sections: list[tuple[Any, list[_Figure]]], visuals: list[_Visual],
-              published: PublishedComparison | None, header: dict[str, Any], out: Path,
+def _markdown(store: Store, data: ReportData, opening: _Opening, sections: list[tuple[Any, list[_Figure]]],
+              visuals: list[_Visual], published: PublishedComparison | None, header: dict[str, Any], out: Path,
               notes: list[str], group_notes: dict[str, list[str]]) -> str:
     lines = ["# sr-audit report", "",
              f"Store `{store.root}` · generated {header['generated']} by sr-audit {header['version']} · "
-             f"{header['summary']}", ""]
+             f"{header['summary']}", "", f"## {FINDING_TITLE}", "", opening.text, ""]
+    if opening.png is not None:
+        lines += [f"![{FINDING_TITLE}: what each train/eval mismatch costs]({opening.file})", ""]
     if notes:
         lines += ["## Read first: training budgets", ""] + [f"- {n}" for n in notes] + [""]
     lines += ["## How to read it", ""]
@@ -247,6 +286,7 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
     if not records:
         raise DataError(f"the store {store.root} has no finished cells yet; run `sr-audit matrix` into it first")
     data = build(records, store.model_records())
+    opening = _opening(data.finding())
     sections = _figures(data)
     visuals = _visuals(store, data)
     published = data.published()
@@ -259,6 +299,9 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
         "summary": f"{len(data.cells)} cells ({', '.join(f'{n} {k}' for k, n in counts.items())}), {len(data.models)} models",
     }
     figures = []
+    if opening.png is not None:
+        atomic_write_bytes(out / opening.file, opening.png)
+        figures.append(out / opening.file)
     for _, figs in sections:
         for fig in figs:
             atomic_write_bytes(out / fig.file, fig.png)
@@ -269,10 +312,11 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
     markdown = out / "report.md"
     notes = data.training_notes()
     group_notes = {g.slug: data.training_notes(g) for g, _ in sections}
-    atomic_write_bytes(markdown, _markdown(store, data, sections, visuals, published, header, out, notes,
+    atomic_write_bytes(markdown, _markdown(store, data, opening, sections, visuals, published, header, out, notes,
                                            group_notes).encode("utf-8"))
     html = _template().render(
-        store=str(store.root), header=header, definitions=DEFINITIONS, sections=sections, visuals=visuals,
+        store=str(store.root), header=header, definitions=DEFINITIONS, opening=opening, finding_title=FINDING_TITLE,
+        sections=sections, visuals=visuals,
         published=published, published_title=PUBLISHED_TITLE, training_notes=notes, group_notes=group_notes,
         conventions=data.conventions_table(), protocols=data.protocol_tables(),
         models=data.models_table() if data.models else None, environment=data.environment_table(),
