@@ -109,7 +109,9 @@ def test_finding_numbers_are_the_tables_numbers(store: Store) -> None:
     assert f"The largest cost is {printed} dB: trained on {t}, evaluated on {e} (Set5 ×3)" in text
     for family, label in FAMILIES.items():
         n = sum(_family(*k) == family for k in costs)
-        assert f"{label}, median {fmt('psnr_y', _median(m, family), signed=True)} dB" in text and f"{n} cells)" in text
+        marked = sum(m.verdict("vs_matched", *k) is False for k in costs if _family(*k) == family)
+        assert f"{label}, median {fmt('psnr_y', _median(m, family), signed=True)} dB" in text
+        assert f"{n} cells, {marked} {NS})" in text and marked == (2 if family == "same" else 0)
     n_sig = sum(bool(m.verdict("vs_matched", *k)) for k in costs)
     assert (n_sig, len(costs)) == (4, 6)
     assert f"{n_sig} of {len(costs)} mismatch costs stand out and {len(costs) - n_sig} are marked {NS}" in text
@@ -126,7 +128,7 @@ def test_one_seed_says_spread_unknown_and_marks_nothing(store: Store, tmp_path: 
     md = files.markdown.read_text(encoding="utf-8")
     finding = md.split("## Finding\n\n", 1)[1].split("\n## ", 1)[0]
     assert md.index("## Finding") < md.index("## How to read it")
-    assert f"{ONE_SEED.capitalize()} (seed 0): no difference is tested" in finding
+    assert f"{ONE_SEED.capitalize()} (seed 0), so no difference is tested" in finding
     assert "![Finding" in finding and (tmp_path / "out" / "figures" / "finding.png").is_file()
     tables = [line for line in md.splitlines() if line.startswith("|")]
     assert tables and not any(f" {NS}" in line for line in tables)

@@ -795,7 +795,11 @@ class ReportData:
             else:
                 typical = _db(metric, float(np.median(values)))
             spread = f"range {_span(metric, min(values), max(values))}, " if len(values) > 1 else ""
-            parts.append(f"{FAMILIES[family]}, median {typical} ({spread}{len(values)} cell{'s' if len(values) > 1 else ''})")
+            tested = [m for m in known if m.family == family and m.significant is not None]
+            marked = sum(not m.significant for m in tested)
+            within = f", {marked} {SEED_SPREAD_RULE.marker}" if tested else ""
+            parts.append(f"{FAMILIES[family]}, median {typical} ({spread}{len(values)} cell{'s' if len(values) > 1 else ''}"
+                         f"{within})")
         head = "By antialiasing (the specs' recorded conventions): " if len(present) > 1 else \
             "Every spec is in one antialiasing family: "
         left = len(mismatches) - len(known)
@@ -945,12 +949,12 @@ def _spread_text(groups: Sequence[Group], mismatches: Sequence[Mismatch]) -> str
     single = [g for g in groups if not g.seeds]
     if len(single) == len(groups):
         seeds = sorted({g.seed for g in groups if g.seed is not None})
-        return (f"{ONE_SEED.capitalize()} (seed {', '.join(map(str, seeds))}): no difference is tested against "
+        return (f"{ONE_SEED.capitalize()} (seed {', '.join(map(str, seeds))}), so no difference is tested against "
                 "seed-to-seed noise.")
     tested = [m for m in mismatches if m.significant is not None]
     sig = sum(bool(m.significant) for m in tested)
-    text = (f"Against the seed spread ({SEED_SPREAD_RULE.marker} rule under How to read it), {sig} of {len(tested)} "
-            f"mismatch costs stand out and {len(tested) - sig} are marked {SEED_SPREAD_RULE.marker}")
+    text = (f"Against the seed spread, {sig} of {len(tested)} mismatch costs stand out and {len(tested) - sig} are "
+            f"marked {SEED_SPREAD_RULE.marker} (the rule under How to read it)")
     unknown = len(mismatches) - len(tested)
     if unknown:
         text += f"; {unknown} could not be tested (a spread unknown)"
