@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from sr_audit.backends.base import Backend, ResizeFn
+from sr_audit.backends.regions import mapped_axis, reach
 from sr_audit.conventions import Conventions, ResizeSpec
 from sr_audit.rounding import quantize
 
@@ -83,6 +84,12 @@ def _conventions(spec: ResizeSpec) -> Conventions:
     )
 
 
+def _finish(out: np.ndarray, image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8 and out.dtype != np.uint8:
+        return quantize(out, np.uint8, "half-to-even")
+    return out.astype(image.dtype, copy=False)
+
+
 def _build(spec: ResizeSpec) -> ResizeFn:
     from skimage.transform import resize
 
@@ -91,11 +98,81 @@ def _build(spec: ResizeSpec) -> ResizeFn:
 
     def fn(image: np.ndarray, size: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
         out = resize(image, tuple(size), order=order, anti_aliasing=aa, preserve_range=True)
-        if image.dtype == np.uint8 and out.dtype != np.uint8:
-            return quantize(out, np.uint8, "half-to-even")
-        return out.astype(image.dtype, copy=False)
+        return _finish(out, image)
 
     return fn
+
+
+def _zoom_shift() -> tuple[object, int] | None:
+    """scipy's internal ``zoom_shift`` (what ``scipy.ndimage.zoom`` calls, given its zoom factors
+    rather than computing them from the sizes) and the code of mode ``mirror``; None when this
+    scipy has no such function."""
+    try:
+        from scipy.ndimage import _nd_image, _ni_support
+
+        return _nd_image.zoom_shift, _ni_support._extend_mode_to_code("mirror")
+    except (ImportError, AttributeError):  # pragma: no cover - another scipy layout
+        return None
+
+
+def resize_region(
+    spec: ResizeSpec, image: np.ndarray, size: tuple[int, int], scale: tuple[float, float], region: tuple[int, int],
+    in_size: tuple[int, int] | None = None,
+) -> np.ndarray | None:
+    """``fn(image, size, scale)[:region[0], :region[1]]`` bit for bit, computing only the kept
+    output pixels (:mod:`sr_audit.backends.regions`).
+
+    ``skimage.transform.resize`` (0.26, ``_warps.py``) converts the image to float64 (order > 0),
+    blurs it with ``scipy.ndimage.gaussian_filter`` (antialiasing; sigma from the whole image's
+    in/out, truncated at 4 sigma), zooms it with ``scipy.ndimage.zoom`` in grid mode (order 3:
+    after ``spline_filter``) and clips the result to the converted image's min..max. This runs
+    the same steps, with the zoom done by the function ``ndimage.zoom`` itself calls
+    (``zoom_shift``) given the whole image's zoom factors (``in / out`` of the sizes) and only the
+    kept output pixels: it maps each output index along each axis to ``(i + 0.5) * zoom - 0.5``
+    and sums the spline weights of the taps there, so a part of the input that holds every tap of
+    the kept pixels gives their values (``NI_ZoomShift``, ni_interpolation.c). Orders 0 and 1 blur
+    and zoom a top-left part (the Gaussian reaches ``int(4 sigma + 0.5)`` pixels); order 3's
+    spline prefilter is recursive over whole lines, so it runs on the whole image and only the
+    zoom is cut. None when the part would be the whole image (orders 0 and 1), or this scipy has
+    no ``zoom_shift``.
+    """
+    from scipy import ndimage as ndi
+    from skimage._shared.utils import convert_to_float
+
+    internal = _zoom_shift()
+    if internal is None or image.dtype not in (np.uint8, np.float32, np.float64):
+        return None
+    if in_size is not None and tuple(in_size) != image.shape[:2]:
+        return None  # the clip reads the whole image's range (and order 3's prefilter every pixel)
+    zoom_shift, mode = internal
+    image = np.ascontiguousarray(image)  # as sr_audit.resize.resize hands it to the resize callable
+    order = _ORDERS[spec.kernel]
+    in_shape = image.shape
+    out_shape = tuple(size) + in_shape[2:]
+    factors = np.divide(in_shape, out_shape)
+    zoom = np.ascontiguousarray(np.divide(np.array(in_shape), np.array(out_shape)), dtype=np.float64)
+    if np.all(factors == 1):
+        return None
+    sigma = np.maximum(0, (factors - 1) / 2) if spec.antialias else np.zeros(len(in_shape))
+    blur = [int(4.0 * sd + 0.5) if sd > 1e-15 else 0 for sd in sigma]
+    converted = convert_to_float(image, True) if order > 0 else image
+    if order == 3:
+        filtered = ndi.gaussian_filter(converted, sigma, cval=0.0, mode="mirror") if spec.antialias else converted
+        dtype = filtered.dtype  # ndimage.zoom's output has its input's dtype, the prefilter float64
+        source = ndi.spline_filter(filtered, order, output=np.float64, mode="mirror")
+        parts = [min(n, reach(r, f, order + 1)) for n, r, f in zip(in_shape[:2], region, factors)]
+    else:
+        parts = [mapped_axis(n, o, r, reach(r, f, order + 1 + b))[0] for n, o, r, f, b in zip(in_shape[:2], size, region, factors, blur)]
+        if tuple(parts) == in_shape[:2]:
+            return None
+        part = converted[: parts[0], : parts[1]]
+        source = ndi.gaussian_filter(part, sigma, cval=0.0, mode="mirror") if spec.antialias else part
+        dtype = source.dtype
+    source = np.ascontiguousarray(source[: parts[0], : parts[1]])
+    out = np.empty(tuple(region) + in_shape[2:], dtype=dtype)
+    zoom_shift(source, zoom, None, out, order, mode, 0.0, 0, True)
+    np.clip(out, np.asarray(np.min(converted)), np.asarray(np.max(converted)), out=out)
+    return _finish(out, image)
 
 
 BACKEND = Backend(

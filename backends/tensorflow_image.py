@@ -31,7 +31,9 @@ warning filters are installed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
+import math
 import os
 import re
 import sys
@@ -42,6 +44,7 @@ from types import ModuleType
 import numpy as np
 
 from sr_audit.backends.base import Backend, ResizeFn
+from sr_audit.backends.regions import mapped_axis, rational_axis, reach
 from sr_audit.conventions import Conventions, ResizeSpec
 from sr_audit.rounding import quantize
 
@@ -176,6 +179,13 @@ def _import_tensorflow() -> ModuleType:
     return tf
 
 
+def _finish(out: np.ndarray, image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    out = out.reshape(tuple(size) + image.shape[2:])
+    if image.dtype == np.uint8 and out.dtype != np.uint8:
+        return quantize(out, np.uint8, "half-to-even")
+    return out.astype(image.dtype, copy=False)
+
+
 def _build(spec: ResizeSpec) -> ResizeFn:
     tf = _import_tensorflow()
     method = _METHODS[spec.kernel][0]
@@ -184,12 +194,81 @@ def _build(spec: ResizeSpec) -> ResizeFn:
     def fn(image: np.ndarray, size: tuple[int, int], scale: tuple[float, float]) -> np.ndarray:
         planes = image if image.ndim == 3 else image[:, :, None]
         out = tf.image.resize(planes, tuple(size), method=method, antialias=aa).numpy()
-        out = out.reshape(tuple(size) + image.shape[2:])
-        if image.dtype == np.uint8 and out.dtype != np.uint8:
-            return quantize(out, np.uint8, "half-to-even")
-        return out.astype(image.dtype, copy=False)
+        return _finish(out, image, size)
 
     return fn
+
+
+#: ``ScaleAndTranslate`` kernel and radius (sampling_kernels.h) of the specs ``tf.image.resize``
+#: runs through it: antialiased bilinear and bicubic, and lanczos3, gaussian and mitchellcubic
+#: either way.
+_SCALE_AND_TRANSLATE: dict[str, tuple[str, float]] = {
+    "bilinear": ("triangle", 1.0),
+    "bicubic": ("keyscubic", 2.0),
+    "lanczos3": ("lanczos3", 3.0),
+    "gaussian": ("gaussian", 1.5),
+    "mitchellcubic": ("mitchellcubic", 2.0),
+}
+
+#: Input pixels beyond a pixel's mapped position that the size-only ops may read (ResizeBilinear:
+#: one, ResizeBicubic: two, ResizeArea: its footprint, ResizeNearestNeighbor: none).
+_SIZE_ONLY_REACH: dict[str, float] = {"bilinear": 1.0, "bicubic": 2.0, "area": 1.0, "nearest": 1.0}
+
+
+def _through_scale_and_translate(spec: ResizeSpec) -> bool:
+    return spec.kernel in _SCALE_AND_TRANSLATE and (bool(spec.antialias) or spec.kernel not in ("bilinear", "bicubic"))
+
+
+def resize_region(
+    spec: ResizeSpec, image: np.ndarray, size: tuple[int, int], scale: tuple[float, float], region: tuple[int, int],
+    in_size: tuple[int, int] | None = None,
+) -> np.ndarray | None:
+    """``fn(image, size, scale)[:region[0], :region[1]]`` bit for bit, from a top-left part
+    (:mod:`sr_audit.backends.regions`).
+
+    Specs that ``tf.image.resize`` runs through ``ScaleAndTranslate`` (:data:`_SCALE_AND_TRANSLATE`)
+    get the whole image's float32 scale ``out / in`` (cast and divided by TensorFlow, as
+    ``tf.image.resize`` does) and translation 0: ``ComputeSpansCore`` (scale_and_translate_op.cc)
+    computes each output pixel's span and weights from ``(x + 0.5) * (1 / scale)`` alone, clamped
+    at the image's edges, and the passes (rows, then columns) sum each pixel's span in order, the
+    weights past its taps being zero; the part holds every pixel the kept rows read plus a span.
+    The size-only ops (``ResizeBilinear``, ``ResizeBicubic``, ``ResizeArea``,
+    ``ResizeNearestNeighbor``) compute their float32 scale from the sizes, so a part along an axis
+    has sizes ``k p -> k q`` for the reduced ratio ``p / q`` (:func:`~sr_audit.backends.regions.rational_axis`),
+    or is the whole axis. None when the part would be the whole image.
+    """
+    tf = _import_tensorflow()
+    in_size = in_size or (int(image.shape[0]), int(image.shape[1]))
+    if _through_scale_and_translate(spec):
+        kernel, radius = _SCALE_AND_TRANSLATE[spec.kernel]
+        axes = []
+        for n, o, r in zip(in_size, size, region):
+            widen = max(n / o, 1.0) if spec.antialias else 1.0
+            span = 2 * math.ceil(radius * widen) + 1
+            axes.append(mapped_axis(n, o, r, reach(r, n / o, radius * widen) + span))
+        (in_h, out_h), (in_w, out_w) = axes
+        if (in_h, in_w) == in_size or in_h > image.shape[0] or in_w > image.shape[1]:
+            return None
+        part = np.ascontiguousarray(image[:in_h, :in_w])
+        planes = part if part.ndim == 3 else part[:, :, None]
+        whole_scale = tf.cast(tf.constant(size, tf.int32), tf.float32) / tf.cast(tf.constant(in_size, tf.int32), tf.float32)
+        out = tf.raw_ops.ScaleAndTranslate(
+            images=tf.convert_to_tensor(planes)[None], size=tf.constant((out_h, out_w), tf.int32), scale=whole_scale,
+            translation=tf.zeros([2]), kernel_type=kernel, antialias=bool(spec.antialias),
+        )[0].numpy()
+        return _finish(out, part, (out_h, out_w))[: region[0], : region[1]]
+    axes = [rational_axis(n, o, r, reach(r, n / o, _SIZE_ONLY_REACH[spec.kernel])) for n, o, r in zip(in_size, size, region)]
+    (in_h, out_h), (in_w, out_w) = axes
+    if (in_h, in_w) == in_size or in_h > image.shape[0] or in_w > image.shape[1]:
+        return None
+    part = np.ascontiguousarray(image[:in_h, :in_w])
+    return _fn_of(spec)(part, (out_h, out_w), (out_h / in_h, out_w / in_w))[: region[0], : region[1]]
+
+
+@functools.cache
+def _fn_of(spec: ResizeSpec) -> ResizeFn:
+    """The resize callable of ``spec``, built once."""
+    return _build(spec)
 
 
 BACKEND = Backend(

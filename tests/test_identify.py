@@ -12,7 +12,6 @@ import pytest
 from sr_audit import backends
 from sr_audit.audit.identify import (
     AA_IDENTITY_BELOW,
-    CROP_BY_RATIO,
     NONLOCAL,
     Equivalence,
     MatchCriterion,
@@ -20,7 +19,6 @@ from sr_audit.audit.identify import (
     Search,
     _applicable,
     _Computation,
-    _crop_raw,
     _finish,
     _Pair,
     _step_spec,
@@ -355,35 +353,11 @@ def test_pair_score_is_the_metrics_psnr_bit_for_bit() -> None:
             assert pair.score(out) == (exact, mse, psnr(lr, out, data_range=255.0)), shape
 
 
-@pytest.mark.parametrize("geometry", ["full", "resize-to-fit", "modcrop"])
-def test_crops_map_as_the_whole_image(geometry: str) -> None:
-    """What the crop screen relies on: for every installed spec of CROP_BY_RATIO (and every spec at
-    modcrop), the crop's output equals the whole image's on the compared region, on both paths."""
-    import skimage.data
-
-    hr = np.ascontiguousarray(skimage.data.astronaut()[:241, :301])
-    lr = np.zeros((80, 100, 3), np.uint8)
-    specs = [s for s in candidate_specs() if geometry == "modcrop" or s.split(":")[0] in CROP_BY_RATIO]
-    assert specs
-    for spec in specs:
-        for method in (Method(spec, "uint8", "library", "as-is"), Method(spec, "float", "half-up", "as-is")):
-            comp = _Computation(method, geometry, 3)
-            if not _applicable(comp, hr, lr):
-                continue
-            pair = _Pair("p", hr, lr, [comp])
-            crop = _crop_raw(pair, comp, Search())
-            if spec in NONLOCAL:
-                assert crop is None
-                continue
-            assert crop is not None
-            raw, (h, w) = crop
-            assert h >= 40 and w >= 40
-            assert np.array_equal(_finish(raw, method)[:h, :w], pair.output(comp)[:h, :w]), (spec, method.compute)
-
-
 def test_nonlocal_specs_differ_on_a_crop() -> None:
-    """Why NONLOCAL is never cropped: scikit-image's bicubic clips to the image's own range, so a
-    bright pixel far from a crop changes the output inside it (float path, no rounding involved)."""
+    """Why NONLOCAL is never cut with a top-left crop of the image (its screen resizes the whole
+    image and keeps a region): scikit-image's bicubic clips to the image's own range, so a bright
+    pixel far from a crop changes the output inside it (float path, no rounding involved). The crops
+    the screen does take are pinned in tests/test_identify_crops.py."""
     hr = np.zeros((96, 96))
     hr[10:20, 10:20] = 0.5  # a sharp-edged square: the cubic spline overshoots around it
     hr[90, 90] = 1.0  # far from the top-left crop, but it raises the image's maximum

@@ -56,28 +56,43 @@ Scores, equality, verdict
 
 Search: safe per-pair pruning
 -----------------------------
-Each pair is searched on its own. For a modcrop/either geometry and an LR larger than
-:attr:`Search.screen_side`, every method is first run on a top-left crop whose HR is aligned to the
-scale, so every output pixel away from the cut maps to the same HR pixels with the same weights as
-in the whole image (the :attr:`Search.margin` LR rows and columns at the cut are not compared).
-``k`` mismatches there bound the method's whole-image exact fraction by ``1 - k / N``. Methods are
-then scored on the whole image in the order of their bounds, and a method is dropped only when its
-bound is below the pair's best exact fraction minus :meth:`Equivalence.slack` (the most an equal
-output can lose: the 0.1 % plus the best's share of .5 ties), so it can be neither the best nor
-equal to it, and below the match criterion on a matched pair (so every match is known), or below
-the :attr:`Search.nearest`-th best distinct output on a pair nothing matches. Every method scored on the whole image after a
-crop screen is checked against its crop output; one disagreement (a backend whose output is not
-local) makes the pair be re-scored without pruning, and the report says so. ``full`` and
-``resize-to-fit`` map by a ratio that is not ``1/s``; a crop reproduces it only for the backends of
-:data:`CROP_BY_RATIO`, given the whole image's ratio as its scale. The specs of :data:`NONLOCAL`
-are never cropped. Every other computation is scored on the whole image, ``Search.workers``
-families at a time; a resize-to-fit first step that two specs compute bit for bit alike (the
+Each pair is searched on its own. For an LR larger than :attr:`Search.screen_side`, every method is
+first run on a top-left part of the image whose output is, bit for bit, the whole image's output
+there (the *crop screen*); ``k`` mismatches on that region bound the method's whole-image exact
+fraction by ``1 - k / N``. The parts:
+
+* a backend's region resize (:data:`REGION_RESIZERS`, :mod:`sr_audit.backends.regions`): the
+  library is given the whole image's ratio (Pillow's box, TensorFlow's ``ScaleAndTranslate``,
+  PyTorch's scale factor, scipy's zoom factors) or a part whose sizes have it exactly, and the
+  whole region is compared; the specs of :data:`NONLOCAL` (scikit-image's bicubic, whose spline
+  prefilter reads whole lines) prefilter the whole image and zoom only the region;
+* otherwise, at modcrop/either, an HR crop aligned to the scale, so every output pixel away from
+  the cut maps to the same HR pixels with the same weights (the :attr:`Search.margin` LR rows and
+  columns at the cut are not compared); at ``full`` and ``resize-to-fit`` (a ratio that is not
+  ``1/s``), an HR crop given the whole image's ratio as its scale for the backends of
+  :data:`CROP_BY_RATIO`;
+* at resize-to-fit, the second step (by ``s`` exactly) is cut in the same way from the part of the
+  first step it reads, which is itself a region resize where the backend has one, else computed
+  whole.
+
+What has no such part (OpenCV at ``full``, PyTorch's uint8 bilinear and bicubic at ``full``, sizes
+a library maps only by itself) is scored on the whole image. Methods are then scored on the whole
+image in the order of their bounds, and a method is dropped only when its bound is below the pair's
+best exact fraction minus :meth:`Equivalence.slack` (the most an equal output can lose: the 0.1 %
+plus the best's share of .5 ties), so it can be neither the best nor equal to it, and below the
+match criterion on a matched pair (so every match is known), or below the :attr:`Search.nearest`-th
+best distinct output on a pair nothing matches. Every method scored on the whole image after a crop
+screen is checked against its crop output; one disagreement makes the pair be re-scored without
+pruning, and the report says so. Computations run ``Search.workers`` families at a time (a family:
+the methods one resize serves, every rounding of a float resize, and the specs of
+:data:`SAME_OUTPUT`); a resize-to-fit first step that two specs compute bit for bit alike (the
 ``+aa`` and ``-aa`` forms of a backend of :data:`AA_IDENTITY_BELOW`, whose antialiasing is a copy
 at that ratio) is computed once for both.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import os
 import threading
@@ -103,7 +118,7 @@ from sr_audit.layouts import Pairing, pair_files
 from sr_audit.report.markdown import markdown_table
 from sr_audit.resize import conventions_of, resize
 from sr_audit.rounding import quantize
-from sr_audit.sizes import output_size
+from sr_audit.sizes import output_size, plan_output
 
 #: Compute paths a method can take.
 COMPUTES: dict[str, str] = {
@@ -138,13 +153,38 @@ CROPPABLE: frozenset[str] = frozenset({"modcrop", "either"})
 #: Backends whose resize by size maps with the double out/in, exactly as a resize given that scale
 #: does (the MATLAB ports: ``scale = out / in``), so for ``full`` and ``resize-to-fit`` a crop
 #: resized by the whole image's ratio maps as the whole image does away from the cut (pinned by
-#: ``tests/test_identify.py``). OpenCV is not one: its float path at a ratio other than 1/s differs.
+#: ``tests/test_identify_crops.py``). OpenCV is not one: its float path at a ratio other than 1/s differs.
 CROP_BY_RATIO: frozenset[str] = frozenset({"matlab", "matlab-legacy"})
 
-#: Specs whose output at a pixel depends on the whole image, so no crop bounds them: scikit-image's
-#: order-3 zoom runs an IIR spline prefilter along each axis and clips the result to the image's
-#: own min..max (pinned by ``tests/test_identify.py``).
+#: Specs whose output at a pixel depends on the whole image, so no top-left crop of the image
+#: bounds them: scikit-image's order-3 zoom runs an IIR spline prefilter along each axis and clips
+#: the result to the image's own min..max (pinned by ``tests/test_identify.py``). Their screen is
+#: their region resize (:data:`REGION_RESIZERS`) of the whole image: the prefilter runs whole and
+#: only the zoom is cut.
 NONLOCAL: frozenset[str] = frozenset({"skimage:bicubic+aa", "skimage:bicubic-aa"})
+
+#: Backends whose module computes the top-left region of a resize from the part of the image it
+#: reads, bit for bit (:mod:`sr_audit.backends.regions`; each helper says why, and
+#: ``tests/test_identify_crops.py`` pins it against the whole image): name -> "module:function".
+#: They give the crop screen at ``full`` and ``resize-to-fit`` (where the mapping is not ``1/s``),
+#: and scikit-image's bicubic at every geometry. PyTorch's helper declines uint8 bilinear and
+#: bicubic (their fixed-point precision is chosen per call), OpenCV has none.
+REGION_RESIZERS: dict[str, str] = {
+    "pil": "sr_audit.backends.pillow:resize_region",
+    "tf": "sr_audit.backends.tensorflow_image:resize_region",
+    "torch": "sr_audit.backends.pytorch:resize_region",
+    "skimage": "sr_audit.backends.scikit_image:resize_region",
+}
+
+#: Specs that compute, for every input, bit for bit what another spec computes (alias -> that
+#: spec): the MATLAB port resizes ``triangle`` and ``bilinear`` with one kernel function and width,
+#: and ``nearest`` and ``box`` too (``_KERNEL_FUNCTIONS``, ``KERNEL_WIDTHS`` in
+#: ``backends/matlab_port.py``), so the methods of both are one family, resized once (pinned by
+#: ``tests/test_identify_crops.py``).
+SAME_OUTPUT: dict[str, str] = {
+    **{f"{b}:triangle{aa}": f"{b}:bilinear{aa}" for b in ("matlab", "matlab-legacy") for aa in ("+aa", "-aa")},
+    **{f"{b}:nearest-aa": f"{b}:box-aa" for b in ("matlab", "matlab-legacy")},
+}
 
 #: Backends whose antialiasing computes nothing when no axis shrinks by this factor (in/out) or
 #: more, so ``+aa`` is bit for bit ``-aa`` there. scikit-image blurs with
@@ -802,7 +842,10 @@ def _digest(array: np.ndarray) -> str:
 
 
 def _family(m: Method) -> tuple[str, str | None, str, str]:
-    return (m.spec, m.up, m.compute, m.channel)
+    """What one resize computes for every method of it (the roundings share it; so do the specs of
+    :data:`SAME_OUTPUT`)."""
+    up = None if m.up is None else SAME_OUTPUT.get(m.up, m.up)
+    return (SAME_OUTPUT.get(m.spec, m.spec), up, m.compute, m.channel)
 
 
 # ---------------------------------------------------------------------------------------- search
@@ -828,15 +871,24 @@ class _Pair:
         self.name, self.hr, self.lr, self.comps = name, hr, lr, comps
         self.size = (int(lr.shape[0]), int(lr.shape[1]))
         self._raw: dict[tuple[Any, ...], np.ndarray] = {}
+        self._planes: dict[tuple[str, str], np.ndarray] = {}
         self.shared = _Shared()
         self._lr64 = lr.astype(np.int64)
+
+    def plane(self, channel: str, compute: str) -> np.ndarray:
+        """:func:`_plane` of the HR, computed once (a crop of it is the plane of the HR's crop:
+        every channel rule works pixel by pixel)."""
+        key = (channel, compute)
+        if key not in self._planes:
+            self._planes[key] = _plane(self.hr, channel, compute)
+        return self._planes[key]
 
     def output(self, c: _Computation) -> np.ndarray:
         """The uint8 output of ``c`` on the whole image (the last :data:`_RAW_KEPT` families' unrounded
         outputs are kept, so the roundings of one float resize share it)."""
         key = (_family(c.method), c.geometry, c.scale)
         if key not in self._raw:
-            x = _plane(self.hr, c.method.channel, c.method.compute)
+            x = self.plane(c.method.channel, c.method.compute)
             if len(self._raw) >= _RAW_KEPT:
                 del self._raw[next(iter(self._raw))]
             self._raw[key] = _family_output(x, c.method, c.geometry, self.size, c.scale, self.shared)
@@ -850,8 +902,9 @@ class _Pair:
         return equivalence.tie_mask(self._raw[(_family(c.method), c.geometry, c.scale)] * 255.0)
 
     def release(self) -> None:
-        """Drop the kept unrounded outputs and shared first steps."""
+        """Drop the kept unrounded outputs, planes and shared first steps."""
         self._raw.clear()
+        self._planes.clear()
         self.shared.clear()
 
     def score(self, out: np.ndarray) -> tuple[float, float, float]:
@@ -874,25 +927,102 @@ def _applicable(comp: _Computation, hr: np.ndarray, lr: np.ndarray) -> bool:
     return applies(m.channel, hr, lr) and all(dtype in conventions_of(s).dtypes for s in specs)
 
 
+def _region(
+    x: np.ndarray, spec: str, region: tuple[int, int], *, size: tuple[int, int] | None = None,
+    scale: float | None = None, in_size: tuple[int, int] | None = None,
+) -> np.ndarray | None:
+    """``resize(X, spec, size=size or scale=scale)[:region[0], :region[1]]`` bit for bit through
+    the backend's ``resize_region`` (:data:`REGION_RESIZERS`), where ``X`` is ``x`` or, given
+    ``in_size``, an image of that size whose top-left part ``x`` is; None where the backend has
+    no such helper, or it declines (:mod:`sr_audit.backends.regions`)."""
+    parsed = backends.resolve(spec)
+    path = REGION_RESIZERS.get(parsed.backend)
+    if path is None:
+        return None
+    module, name = path.split(":")
+    whole = in_size or (int(x.shape[0]), int(x.shape[1]))
+    out, scales = plan_output(whole, scale=scale, size=size, rule=conventions_of(parsed).size_rule)
+    if tuple(region) == tuple(out):
+        return None
+    helper = getattr(importlib.import_module(module), name)
+    return helper(parsed, x, out, scales, region, in_size=None if in_size is None else whole)
+
+
+def _full_mapping(spec: str, in_size: tuple[int, int], out_size: tuple[int, int], scale: float | None) -> dict[str, Any]:
+    """How :func:`_down` resizes at ``full``: by the scale ``1/s`` when the backend's size rule gives
+    ``out_size``, else by the size (the keyword arguments of :func:`resize`)."""
+    if scale is not None and output_size(in_size, (1.0 / scale, 1.0 / scale), conventions_of(spec).size_rule) == out_size:
+        return {"scale": 1.0 / scale}
+    return {"size": out_size}
+
+
 def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray, tuple[int, int]] | None:
-    """``c``'s unrounded output on a top-left HR crop and the LR region where it equals the whole
-    image's (module docstring), or None when ``c`` has no such crop or the crop is the whole image."""
+    """``c``'s unrounded output on a top-left part of the image and the LR region where it equals
+    the whole image's (module docstring, "Search"), or None when ``c`` has no such part or the
+    part is the whole image."""
     m = c.method
     hr_size = (int(pair.hr.shape[0]), int(pair.hr.shape[1]))
-    if m.spec in NONLOCAL or m.up in NONLOCAL:
-        return None
+    nonlocal_ = m.spec in NONLOCAL or m.up in NONLOCAL
+    blocks = [min(side, search.screen_side) for side in pair.size]
     if c.geometry in CROPPABLE:
         s = int(c.scale)  # type: ignore[arg-type]
+        if m.up is None and tuple(blocks) != pair.size:
+            raw = _region(modcrop(pair.plane(m.channel, m.compute), s), m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
+            if raw is not None:
+                return raw, tuple(blocks)  # type: ignore[return-value]
+        if nonlocal_:
+            return None
         step = s if m.up is not None else 1  # output pixels per LR-scale block
         blocks = [min(side // step, search.screen_side) for side in pair.size]
         out_size = (blocks[0] * step, blocks[1] * step)
         if out_size == pair.size:
             return None
-        x = _plane(pair.hr[: blocks[0] * s, : blocks[1] * s], m.channel, m.compute)
+        x = pair.plane(m.channel, m.compute)[: blocks[0] * s, : blocks[1] * s]
         region = tuple(o - (search.margin * step if o < side else 0) for o, side in zip(out_size, pair.size))
         return _family_output(x, m, "either", out_size, c.scale), region  # type: ignore[return-value]
-    if m.up is not None or c.geometry not in ("full", "resize-to-fit") or m.spec.split(":")[0] not in CROP_BY_RATIO:
+    if m.up is not None or c.geometry not in ("full", "resize-to-fit") or tuple(blocks) == pair.size:
         return None
+    if m.spec.split(":")[0] in CROP_BY_RATIO:
+        return _crop_by_ratio(pair, c, search)
+    x = pair.plane(m.channel, m.compute)
+    if c.geometry == "full":
+        raw = _region(x, m.spec, tuple(blocks), **_full_mapping(m.spec, hr_size, pair.size, c.scale))  # type: ignore[arg-type]
+        return None if raw is None else (raw, tuple(blocks))  # type: ignore[return-value]
+    s = int(c.scale)  # type: ignore[arg-type]
+    fit = (hr_size[0] // s * s, hr_size[1] // s * s)
+    if nonlocal_:  # the second step reads the whole first one: compute it whole, once for +aa and -aa
+        mid = _first_step(pair, x, m, fit)
+        raw = _region(mid, m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
+        return None if raw is None else (raw, tuple(blocks))  # type: ignore[return-value]
+    # the second step maps by s exactly: its crop needs the first step's top-left rows and columns
+    # of s * (blocks + margin) (capped at the image), computed on a part of the HR where it can be
+    mid_rows = tuple(min(f, s * (b + search.margin)) for f, b in zip(fit, blocks))
+    mid = _region(x, m.spec, mid_rows, size=fit)  # type: ignore[arg-type]
+    if mid is None:
+        mid = _first_step(pair, x, m, fit)[: mid_rows[0], : mid_rows[1]]
+    raw = _region(mid, m.spec, tuple(blocks), size=pair.size, in_size=fit)  # type: ignore[arg-type]
+    if raw is not None:
+        return raw, tuple(blocks)  # type: ignore[return-value]
+    aligned = tuple(r // s for r in mid_rows)
+    raw = resize(mid[: aligned[0] * s, : aligned[1] * s], m.spec, size=aligned)
+    region = tuple(min(b, a - (search.margin if a < side else 0)) for b, a, side in zip(blocks, aligned, pair.size))
+    return raw, region  # type: ignore[return-value]
+
+
+def _first_step(pair: _Pair, x: np.ndarray, m: Method, fit: tuple[int, int]) -> np.ndarray:
+    """The whole first step of ``m`` at resize-to-fit, through the pair's shared store where
+    :func:`_step_spec` proves it common to several specs (as :func:`_down` computes it)."""
+    common = _step_spec(m.spec, (int(x.shape[0]), int(x.shape[1])), fit)
+    if common is None:
+        return resize(x, m.spec, size=fit)
+    return pair.shared.get((m.channel, m.compute, common, fit), lambda: resize(x, common, size=fit))
+
+
+def _crop_by_ratio(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The crop of a :data:`CROP_BY_RATIO` backend at ``full`` or ``resize-to-fit``: a top-left HR
+    crop resized by the whole image's ratio, compared away from the cut."""
+    m = c.method
+    hr_size = (int(pair.hr.shape[0]), int(pair.hr.shape[1]))
     if c.geometry == "full":
         by_scale = c.scale is not None and output_size(hr_size, (1.0 / c.scale, 1.0 / c.scale), conventions_of(m.spec).size_rule) == pair.size
         ratio = (1.0 / c.scale, 1.0 / c.scale) if by_scale else (pair.size[0] / hr_size[0], pair.size[1] / hr_size[1])  # type: ignore[operator]
@@ -906,7 +1036,7 @@ def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray,
     cut = [min(n, math.ceil(r * k / q) + 1) for r, k, q, n in zip(rows, per_lr, ratio, hr_size)]
     if cut == list(hr_size):
         return None
-    x = _plane(pair.hr[: cut[0], : cut[1]], m.channel, m.compute)
+    x = pair.plane(m.channel, m.compute)[: cut[0], : cut[1]]
     if c.geometry == "full":
         raw = resize(x, m.spec, scale=ratio)
     else:
@@ -923,26 +1053,44 @@ def _crop_bounds(
     pair: _Pair, comps: list[_Computation], search: Search
 ) -> tuple[dict[_Computation, float], dict[_Computation, tuple[np.ndarray, tuple[int, int]]]]:
     """Upper bounds of the whole-image exact fraction from top-left crops (module docstring), and
-    each crop's rounded output on its compared region."""
+    each crop's rounded output on its compared region; one crop per family, ``search.workers``
+    families at a time."""
+    groups: dict[tuple[Any, ...], list[_Computation]] = {}
+    for c in comps:
+        groups.setdefault((_family(c.method), c.geometry, c.scale), []).append(c)
+    n = pair.size[0] * pair.size[1]
+
+    def run(group: list[_Computation]) -> list[tuple[_Computation, float, np.ndarray, tuple[int, int]]]:
+        crop = _crop_raw(pair, group[0], search)
+        if crop is None:
+            return []
+        values, (h, w) = crop
+        if h < 1 or w < 1:
+            return []
+        lr = pair.lr[:h, :w]
+        found = []
+        for c in group:
+            out = _finish(values, c.method)[:h, :w]
+            mismatches = h * w - int(np.count_nonzero(_every_channel(out == lr)))
+            found.append((c, 1.0 - mismatches / n, out, (h, w)))
+        return found
+
     bounds: dict[_Computation, float] = {}
     crops: dict[_Computation, tuple[np.ndarray, tuple[int, int]]] = {}
-    raw: dict[tuple[Any, ...], tuple[np.ndarray, tuple[int, int]] | None] = {}
-    n = pair.size[0] * pair.size[1]
-    for c in comps:
-        key = (_family(c.method), c.geometry, c.scale)
-        if key not in raw:  # the computations come grouped by family
-            raw = {key: _crop_raw(pair, c, search)}
-        if raw[key] is None:
-            continue
-        values, (h, w) = raw[key]  # type: ignore[misc]
-        if h < 1 or w < 1:
-            continue
-        out = _finish(values, c.method)[:h, :w]
-        same = out == pair.lr[:h, :w]
-        mismatches = h * w - int(np.count_nonzero(_every_channel(same)))
-        bounds[c] = 1.0 - mismatches / n
-        crops[c] = (out, (h, w))
+    for found in _map(run, list(groups.values()), search.workers):
+        for c, bound, out, region in found:
+            bounds[c] = bound
+            crops[c] = (out, region)
     return bounds, crops
+
+
+def _map(fn: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
+    """``map(fn, items)`` in order, ``workers`` at a time (the libraries release the GIL)."""
+    if workers == 1 or len(items) < 2:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(fn, items)
 
 
 def _whole_image(
@@ -956,18 +1104,13 @@ def _whole_image(
 
     def run(group: list[_Computation]) -> list[tuple[_Computation, np.ndarray, float, float, float, float]]:
         first = group[0]
-        raw = _family_output(_plane(pair.hr, first.method.channel, first.method.compute), first.method,
+        raw = _family_output(pair.plane(first.method.channel, first.method.compute), first.method,
                              first.geometry, pair.size, first.scale, pair.shared)
         ties = None if first.method.compute == "uint8" else equivalence.tie_mask(raw * 255.0)
         return [(c, out, *pair.score(out), equivalence.slack(ties)) for c in group for out in [_finish(raw, c.method)]]
 
-    if workers == 1 or len(groups) < 2:
-        for group in groups.values():
-            yield from run(group)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done in pool.map(run, groups.values()):
-            yield from done
+    for done in _map(run, list(groups.values()), workers):
+        yield from done
 
 
 @dataclass
@@ -1399,10 +1542,10 @@ def report_text(result: Identification) -> str:
             f"match = {result.criterion.describe()}; {result.equivalence.describe()}."
         ),
         "Pruning: " + (
-            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop bounds the exact "
-            f"fraction of each method at modcrop (and of the MATLAB ports at full and resize-to-fit; never of "
-            f"{', '.join(sorted(NONLOCAL))}, whose output is not local); a method is "
-            f"dropped only when its bound is below the pair's best minus {result.equivalence.max_fraction:g} and the "
+            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop, computed from the "
+            "part of the image it reads exactly as the whole image computes it, bounds the exact fraction of each "
+            "method at every geometry where the library can be made to (not OpenCV or PyTorch's uint8 bilinear and "
+            "bicubic at full); a method is dropped only when its bound is below the pair's best minus {result.equivalence.max_fraction:g} and the "
             f"best's share of .5 ties, and below {result.criterion.min_exact_fraction:g} (so it can be neither best, "
             "nor equal to it, nor a match); everything else is scored on the whole image"
             if result.search.prune else "none (every method scored on every whole image)"
@@ -1445,6 +1588,8 @@ __all__ = [
     "GEOMETRIES",
     "MATCH",
     "NONLOCAL",
+    "REGION_RESIZERS",
+    "SAME_OUTPUT",
     "Equivalence",
     "Identification",
     "MatchCriterion",
