@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sr_audit.report import write_report
-from sr_audit.report.tables import (FAMILIES, ONE_SEED, SEED_SPREAD_RULE, UNDER_TRAINED, SeedSpreadRule, build, fmt)
 from sr_audit.matrix.store import Store
+from sr_audit.report import write_report
+from sr_audit.report.tables import FAMILIES, ONE_SEED, SEED_SPREAD_RULE, UNDER_TRAINED, SeedSpreadRule, build, fmt
 from test_store import TRAIN_SPECS, write_synthetic_store
 
 SHIFT = 0.2

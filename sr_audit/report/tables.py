@@ -306,7 +306,7 @@ class Matrix:
         value = self.significant[view].loc[row, col]
         return None if math.isnan(value) else bool(value)
 
-    def mismatch(self) -> "Matrix":
+    def mismatch(self) -> Matrix:
         """The finding's part of this matrix: trained rows only, and the eval specs that have a
         matched reference (a trained row of their own), in the same order."""
         rows = list(self.absolute.index[:self.n_trained_rows])
@@ -752,10 +752,10 @@ class ReportData:
         scales = sorted({g.scale for g in groups})
         seeds = _seeds_text(groups)
         recipe = f", recipe {g0.recipe}" if g0.recipe is not None else ""
-        out = [f"What a resizing mismatch costs, in {METRIC_LABELS[metric]} on {sets} at "
-               f"{_join(f'×{s}' for s in scales)} (SRCNN {g0.model}{recipe}, {seeds}, protocol {g0.protocol}): "
-               "each model trained on one spec's degradation and evaluated on another's, minus the model trained "
-               "on the eval spec's own (Δ vs matched, the figure below)."]
+        out = [(f"What a resizing mismatch costs, in {METRIC_LABELS[metric]} on {sets} at "
+                f"{_join(f'×{s}' for s in scales)} (SRCNN {g0.model}{recipe}, {seeds}, protocol {g0.protocol}): "
+                "each model trained on one spec's degradation and evaluated on another's, minus the model trained "
+                "on the eval spec's own (Δ vs matched, the figure below).")]
         if not mismatches:
             out.append("No cell pairs two different trained specs.")
         else:
@@ -899,7 +899,7 @@ class Finding:
     """
 
     metric: str
-    panels: tuple[tuple[Group, "Matrix"], ...]
+    panels: tuple[tuple[Group, Matrix], ...]
     mismatches: tuple[Mismatch, ...]
     gains: tuple[Mismatch, ...]
     text: str
