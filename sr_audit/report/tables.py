@@ -729,6 +729,7 @@ class ReportData:
         metric = _finding_metric(groups[0])
         panels = tuple((g, self.matrix(g, metric).mismatch()) for g in groups)
         mismatches, gains = [], []
+        antialias = {spec: self.antialias(spec) for _, m in panels for spec in m.absolute.columns}
         for g, m in panels:
             for t in m.vs_matched.index:
                 for e in m.vs_matched.columns:
@@ -738,7 +739,7 @@ class ReportData:
                     if t == e:
                         gains.append(Mismatch(g, t, e, float(m.vs_bicubic.loc[e, e]), m.verdict("vs_bicubic", t, e), None))
                         continue
-                    aa = self.antialias(str(t)), self.antialias(str(e))
+                    aa = antialias[t], antialias[e]
                     family = None if None in aa else _family(*aa)  # type: ignore[arg-type]
                     mismatches.append(Mismatch(g, str(t), str(e), value, m.verdict("vs_matched", t, e), family))
         text = self._finding_text(metric, panels, mismatches, gains, sum(len(c) for c in configs[1:]))
