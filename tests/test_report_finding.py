@@ -207,3 +207,15 @@ def test_no_mismatch_cell_still_opens_the_report(tmp_path: Path) -> None:
     records = [r for r in st.cell_records() if r.kind != "trained"]
     finding = build(records, st.model_records()).finding()
     assert finding.panels == () and finding.text.startswith("No train/eval mismatch is measured")
+
+
+def test_a_train_spec_never_evaluated_is_a_row_of_the_finding(store: Store) -> None:
+    """Its antialiasing comes from the spec string (+aa) when no cell records its conventions."""
+    data = build([r for r in store.cell_records() if r.eval_spec != "matlab:bicubic+aa"], store.model_records())
+    assert data.antialias("matlab:bicubic+aa") is True and data.antialias("cv2:bicubic-aa") is False
+    finding = data.finding()
+    [(_, panel)] = finding.panels
+    assert list(panel.vs_matched.index) == ["cv2:bicubic-aa", "pil:bicubic+aa", "matlab:bicubic+aa"]
+    assert list(panel.vs_matched.columns) == ["cv2:bicubic-aa", "pil:bicubic+aa"]
+    assert {(m.train, m.family) for m in finding.mismatches if m.train == "matlab:bicubic+aa"} == {
+        ("matlab:bicubic+aa", "aa-to-plain"), ("matlab:bicubic+aa", "same")}

@@ -729,7 +729,7 @@ class ReportData:
         metric = _finding_metric(groups[0])
         panels = tuple((g, self.matrix(g, metric).mismatch()) for g in groups)
         mismatches, gains = [], []
-        antialias = {spec: self.antialias(spec) for _, m in panels for spec in m.absolute.columns}
+        antialias = {spec: self.antialias(spec) for _, m in panels for spec in (*m.absolute.index, *m.absolute.columns)}
         for g, m in panels:
             for t in m.vs_matched.index:
                 for e in m.vs_matched.columns:
