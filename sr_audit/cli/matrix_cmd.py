@@ -1,11 +1,16 @@
 """``sr-audit matrix``: train SRCNN per train spec, evaluate on every eval spec, store every cell, report.
 
-With no arguments it runs the quick CPU demo: the embedded images (scikit-image's photos), every
-available backend for training and evaluation, x3, the ``quick`` recipe, the ``matlab`` protocol,
-into ``sr-audit-out/``. The paper-scale run on a GPU machine::
+With no data options it says in its first line what it runs and why
+(:func:`sr_audit.matrix.plan.choose_defaults`, :func:`~sr_audit.matrix.plan.describe_choice`):
+when T91, Set5 and Set14 are found under the data root, the near-paper configuration (recipe
+``sprint``, T91 -> Set5, Set14, x3, three train backends and every eval backend, within 10 minutes
+on 2 CPU cores); else the quick CPU demo (the embedded images, scikit-image's photos, every
+available backend, x3, the ``quick`` recipe). Both use the ``matlab`` protocol and write into
+``sr-audit-out/``; ``--data``, ``--eval-data``, ``--recipe``, ``--train``, ``--eval`` and
+``--scales`` always win. The paper-scale run::
 
     sr-audit matrix --train all --eval all --scales 2,3,4 --data T91 --eval-data Set5,Set14 \\
-        --recipe fast --out runs/matrix-t91
+        --recipe sprint --out runs/matrix-t91
 
 A rerun with the same options skips finished models and cells; an interrupted one resumes. A
 published recipe (``--recipe pytorch-pil``) brings its scale, training data and eval sets, trains
@@ -35,7 +40,10 @@ from sr_audit.matrix import EXECUTORS, MatrixPlan, MatrixResult, run_matrix
 from sr_audit.matrix.plan import (
     DEFAULT_CHECKPOINT_MINUTES,
     DEFAULT_CROP_SIZE,
-    DEFAULT_RECIPE,
+    NEAR_PAPER,
+    QUICK_DEMO,
+    choose_defaults,
+    describe_choice,
 )
 from sr_audit.matrix.store import Store
 from sr_audit.protocol import PROTOCOLS
@@ -47,6 +55,9 @@ _SRCNN_NAME = re.compile(r"\d+-\d+-\d+")
 
 #: Store folder of ``sr-audit matrix`` without ``--out``.
 DEFAULT_OUT = "sr-audit-out"
+
+#: "when the standard sets are found", for the help texts.
+_FOUND = f"when {', '.join(NEAR_PAPER.standard_sets)} are under the data root"
 
 
 def _budget(args: argparse.Namespace) -> Budget | None:
@@ -91,12 +102,17 @@ def _run(args: argparse.Namespace) -> int:
             raise SpecError(f"--threads must be a positive integer, got {args.threads}")
         torch.set_num_threads(args.threads)
     srcnn, external = split_models(args.model)
+    choice = choose_defaults(data=args.data, eval_data=args.eval_data, recipe=args.recipe, train=args.train,
+                             eval=args.eval, scales=args.scales, data_root=args.data_root)
     plan = MatrixPlan.from_options(
         train=args.train, eval=args.eval, scales=args.scales, model=srcnn, seeds=args.seeds, data=args.data,
         eval_data=args.eval_data, data_root=args.data_root, recipe=args.recipe, budget=_budget(args),
         protocol=args.protocol, device=args.device, checkpoint_minutes=args.checkpoint_minutes, crop_size=args.crop_size,
-        external=external, external_input=args.model_input,
+        external=external, external_input=args.model_input, defaults=choice.config,
     )
+    line = describe_choice(choice, plan)
+    if line:
+        print(line, flush=True)
     if resolve_device(plan.device).type == "cpu":
         retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
     result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress)
@@ -112,9 +128,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train SRCNN per train spec, evaluate on every eval spec, store every cell, write the report",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    p.add_argument("--train", default=ALL_SPECS, metavar="SPECS",
-                   help=f"comma list of backend specs to train on, or '{ALL_SPECS}' (default: every available backend)")
-    p.add_argument("--eval", default=ALL_SPECS, metavar="SPECS",
+    p.add_argument("--train", default=None, metavar="SPECS",
+                   help=f"comma list of backend specs to train on, or '{ALL_SPECS}' (default: "
+                        f"{','.join(NEAR_PAPER.train_backends or ())} {_FOUND} and no --data, --eval-data or --recipe "
+                        "is given, else every available backend)")
+    p.add_argument("--eval", default=None, metavar="SPECS",
                    help=f"comma list of backend specs to evaluate on, or '{ALL_SPECS}' (default)")
     p.add_argument("--scales", default=None, help="comma list of super-resolution factors, e.g. 2,3,4 (x3 and 1/3 also work; default: the recipe's, "
                    "else 3)")
@@ -126,13 +144,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"what the pretrained models take: upsampled (default) or lr; contract: {MODULE_CONTRACT}")
     p.add_argument("--seeds", default="0", help="comma list of training seeds (default 0)")
     p.add_argument("--data", default=None,
-                   help="training images: a folder or T91; default: the recipe's, else the embedded training split")
+                   help=f"training images: a folder, T91 or {QUICK_DEMO.train_data} (the quick demo); default: the "
+                        f"recipe's, else {NEAR_PAPER.train_data} {_FOUND} and no --eval-data or --recipe is given, else "
+                        f"{QUICK_DEMO.train_data}")
     p.add_argument("--eval-data", default=None, metavar="SETS",
                    help="comma list of eval sets (Set5,Set14 or folders); default: the sets of the recipe's reported "
-                        "figures, else the embedded eval split")
+                        f"figures, else {','.join(NEAR_PAPER.eval_data)} {_FOUND} and no --data or --recipe is given, "
+                        f"else {','.join(QUICK_DEMO.eval_data)}")
     add_data_root(p, "T91, Set5, Set14 and srcnn_official_weights/")
-    p.add_argument("--recipe", default=DEFAULT_RECIPE,
-                   help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default {DEFAULT_RECIPE})")
+    p.add_argument("--recipe", default=None,
+                   help=f"training recipe: {', '.join(recipe_names())}, or a .json file of one (default "
+                        f"{NEAR_PAPER.recipe} {_FOUND} and no --data or --eval-data is given, else {QUICK_DEMO.recipe})")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="replace the recipe's budget: this many optimizer steps")
     budget.add_argument("--epochs", type=float, help="replace the recipe's budget: this many passes over the patches")

@@ -35,16 +35,17 @@ from sr_audit.train import MODEL_FILE, TrainOptions, train_model
 EVAL_AUTO, EVAL_NONE = "auto", "none"
 
 
-def _eval_set(choice: str, data: str | None, data_root: str | None) -> Dataset | None:
-    """``auto``: Set5 when the standard sets are found, else the embedded eval split; ``none``: no evaluation."""
+def _eval_set(choice: str, data: str | None, data_root: str | None, scale: int) -> Dataset | None:
+    """``auto``: Set5 when the standard sets are found, else the embedded eval split; ``none``: no
+    evaluation. Loaded at the run's ``scale`` (a per-scale layout gives that scale's images)."""
     if choice.lower() == EVAL_NONE:
         return None
     if choice.lower() != EVAL_AUTO:
-        return load_dataset(choice, data_root=data_root)
+        return load_dataset(choice, data_root=data_root, scale=scale)
     root, _ = find_data_root(data_root)
     set5 = STANDARD_SETS["set5"][0]
     if root is not None and (root / set5).is_dir():
-        return load_dataset(set5, data_root=root)
+        return load_dataset(set5, data_root=root, scale=scale)
     return load_dataset(None, embedded_split="eval")
 
 
@@ -98,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     degradation = _degradation(args, recipe)
     data = args.data if args.data is not None else recipe.default_train_data()
     train = load_dataset(data, data_root=args.data_root, embedded_split="train", scale=degradation.scale)
-    eval_images = _eval_set(args.eval_data, args.data, args.data_root)
+    eval_images = _eval_set(args.eval_data, args.data, args.data_root, degradation.scale)
     options = TrainOptions(
         checkpoint_every=Budget("minutes", args.checkpoint_minutes),
         deterministic=args.deterministic,

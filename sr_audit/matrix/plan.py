@@ -21,6 +21,26 @@ When the recipe has a pipeline (:class:`~sr_audit.published.Pipeline`), the scal
 scale, the training data to its training set (an error naming the fix when that set is not shipped
 and no ``--data`` is given), and the eval sets to the standard sets its reported figures name.
 
+What runs when no data is named
+-------------------------------
+``sr-audit matrix`` with no data options runs one of two configurations (:class:`DefaultConfig`,
+the data of this choice: :data:`NEAR_PAPER` and :data:`QUICK_DEMO`), chosen by
+:func:`choose_defaults`:
+
+* :data:`NEAR_PAPER` when the standard sets its data names (T91, Set5, Set14) are found under the
+  data root (:func:`sr_audit.datasets.find_data_root`): recipe ``sprint`` (the paper's 9-1-5
+  figures at x3 within about 0.02 dB), T91 -> Set5, Set14, x3, every eval backend and a few train
+  backends, sized to finish within 10 minutes on 2 CPU cores (the arithmetic is at
+  :data:`NEAR_PAPER`);
+* :data:`QUICK_DEMO` otherwise: the embedded photographs, recipe ``quick``, x3, every backend.
+
+``--data``, ``--eval-data`` or ``--recipe`` given: no search; the options left out come from
+:data:`QUICK_DEMO` (a published recipe's pipeline first, see above), as before the choice existed.
+``--train``, ``--eval`` and ``--scales`` replace their part of either configuration.
+:func:`describe_choice` is the line the command prints first: which configuration, why, and how
+to get the other. :meth:`MatrixPlan.from_options` itself looks for nothing: its ``defaults``
+(:data:`QUICK_DEMO` unless given) fill the options left at None.
+
 Pretrained models
 -----------------
 ``external`` (``--model FILE_OR_FACTORY``, :class:`~sr_audit.model_source.ModelSource`) lists
@@ -44,10 +64,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sr_audit import backends
-from sr_audit.backends.selection import ALL_SPECS, BackendStatus, select_specs
+from sr_audit.backends.selection import ALL_SPECS, BackendStatus, SpecSelection, select_specs
 from sr_audit.conventions import ResizeSpec
-from sr_audit.datasets import STANDARD_SETS
-from sr_audit.errors import SpecError
+from sr_audit.datasets import STANDARD_SETS, find_data_root, resolve_data
+from sr_audit.errors import DataError, SpecError
 from sr_audit.model_source import ModelSource
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe, load_recipe
@@ -57,7 +77,7 @@ from sr_audit.weights import BICUBIC
 #: The compute path of every degradation of a matrix (see :data:`sr_audit.degradation.COMPUTES`).
 COMPUTE = "float"
 
-#: Defaults of ``sr-audit matrix`` with no arguments: the embedded data, scale 3, the quick recipe.
+#: Defaults of the quick demo (:data:`QUICK_DEMO`): the embedded data, scale 3, the quick recipe.
 DEFAULT_TRAIN_DATA = "embedded-train"
 DEFAULT_EVAL_DATA: tuple[str, ...] = ("embedded-eval",)
 DEFAULT_SCALES: tuple[int, ...] = (3,)
@@ -71,6 +91,154 @@ DEFAULT_CROP_IMAGES = 3
 
 #: Training checkpoints of a matrix run are written every this many minutes of training time.
 DEFAULT_CHECKPOINT_MINUTES = 0.5
+
+
+@dataclass(frozen=True)
+class DefaultConfig:
+    """What ``sr-audit matrix`` runs for the options left out (module notes, :func:`choose_defaults`).
+
+    Attributes
+    ----------
+    name : str
+        How the command's first line calls it (``near-paper configuration``, ``quick demo``).
+    recipe : str
+        Registered recipe name.
+    train_data : str
+        Training set (a standard set name or ``embedded-train``).
+    eval_data : tuple of str
+        Eval sets.
+    scales : tuple of int
+    train_backends : tuple of str or None
+        Backends trained on, each at its default spec, those that cannot run here left out with
+        the reason (as ``all`` does); None: every available backend.
+    train_why : str or None
+        Why ``train_backends`` are fewer than all, for the command's first line.
+    """
+
+    name: str
+    recipe: str
+    train_data: str
+    eval_data: tuple[str, ...]
+    scales: tuple[int, ...]
+    train_backends: tuple[str, ...] | None = None
+    train_why: str | None = None
+
+    @property
+    def standard_sets(self) -> tuple[str, ...]:
+        """The standard sets (:data:`sr_audit.datasets.STANDARD_SETS`) its data names, in order."""
+        names = (self.train_data, *self.eval_data)
+        return tuple(STANDARD_SETS[n.lower()][0] for n in names if n.lower() in STANDARD_SETS)
+
+    def train_selection(self) -> SpecSelection:
+        """The train specs: :attr:`train_backends` at their default specs, or every available one."""
+        every = select_specs(ALL_SPECS, "--train")
+        if self.train_backends is None:
+            return every
+        specs = tuple(s for name in self.train_backends for s in every.specs if s.backend == name)
+        return SpecSelection(specs, tuple(s for s in every.skipped if s.name in self.train_backends))
+
+
+#: The CPU demo on the embedded photographs: every backend, x3, 1500 quick steps per model
+#: (+0.2 to +0.67 dB over bicubic; reports/README.md, ``cpu-quick``: 6 min on 2 CPU cores).
+QUICK_DEMO = DefaultConfig(name="quick demo", recipe=DEFAULT_RECIPE, train_data=DEFAULT_TRAIN_DATA,
+                           eval_data=DEFAULT_EVAL_DATA, scales=DEFAULT_SCALES)
+
+#: The main job near the paper's quality, when T91, Set5 and Set14 are found: recipe ``sprint``
+#: (12,000 steps: Set5 / Set14 x3 32.40 / 29.02 dB against the paper's 32.39 / 29.00,
+#: benchmarks/README.md), every eval backend, three train backends. Why three, measured on the
+#: 2-core AMD EPYC of this project at load 2.5-3.3 (sprint alone is 60 s there when quiet), one
+#: ``--train matlab`` run with the authors' two x3 weights: a sprint model 83 s of training; one
+#: model on Set5 + Set14 (3.8 Mpx) 7 to 9.5 s per eval backend (inference 7.6 s, scores 1.5 s),
+#: 50 s for the seven; each authors' model 50 s; bicubic 10 s; preparing the inputs 9 s (tf's
+#: import 5 s); start-up 7.5 s; report 4 s. So T + 133 s per train backend with T = 140 s
+#: (two authors' rows included): 7 backends 18 min, 4 12.2 min, 3 9.7 min at that load; quiet,
+#: with the 1.4x of training (the smallest speed-up measured), 3 backends are about 7 minutes
+#: and 4 about 8.7, too close to 10 minutes on a loaded machine. The three: matlab (the paper's
+#: degradation, antialiased) and the two non-antialiased families, cv2 (Keys a = -0.75, as torch)
+#: and tf (a = -0.5); pil and skimage are antialiased like matlab and score within 0.1 dB of it
+#: as eval specs in the quick demo.
+NEAR_PAPER = DefaultConfig(
+    name="near-paper configuration", recipe="sprint", train_data="T91", eval_data=("Set5", "Set14"), scales=(3,),
+    train_backends=("matlab", "cv2", "tf"),
+    train_why="fewer rows so that x3 finishes within 10 minutes on 2 CPU cores: the paper's matlab (antialiased) "
+              "and cv2 and tf (not antialiased); --train all for every backend",
+)
+
+
+@dataclass(frozen=True)
+class DefaultChoice:
+    """Which :class:`DefaultConfig` fills the options left out, and why.
+
+    Attributes
+    ----------
+    config : DefaultConfig
+    searched : bool
+        The standard sets were looked for (no ``--data``, ``--eval-data`` or ``--recipe``); False
+        when such an option was given and :data:`QUICK_DEMO` fills the rest as before the choice.
+    reason : str
+        ``standard sets found at DIR``, ``no standard sets under the data root (...)`` or the
+        options given.
+    given : tuple of str
+        The options given of ``--train``, ``--eval``, ``--scales`` (they replace their part).
+    """
+
+    config: DefaultConfig
+    searched: bool
+    reason: str
+    given: tuple[str, ...] = ()
+
+
+def choose_defaults(
+    *,
+    data: str | None = None,
+    eval_data: str | None = None,
+    recipe: str | Recipe | None = None,
+    train: str | None = None,
+    eval: str | None = None,
+    scales: str | Sequence[int] | None = None,
+    data_root: str | None = None,
+) -> DefaultChoice:
+    """The configuration for the options left at None (module notes): :data:`NEAR_PAPER` when no
+    data or recipe option is given and its standard sets are found under the data root, else
+    :data:`QUICK_DEMO`. Looks at folders only; reads no image."""
+    given = tuple(o for o, v in (("--train", train), ("--eval", eval), ("--scales", scales)) if v is not None)
+    named = [o for o, v in (("--data", data), ("--eval-data", eval_data), ("--recipe", recipe)) if v is not None]
+    if named:
+        return DefaultChoice(QUICK_DEMO, False, f"{', '.join(named)} given", given)
+    root, how = find_data_root(data_root)
+    if root is None:
+        return DefaultChoice(QUICK_DEMO, True, f"no standard sets under the data root ({how})", given)
+    missing = []
+    for name in NEAR_PAPER.standard_sets:
+        try:
+            found = resolve_data(name, root).is_dir()
+        except DataError:
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        return DefaultChoice(QUICK_DEMO, True, f"no standard sets under the data root ({', '.join(missing)} not in "
+                                               f"{root}, data root from {how})", given)
+    return DefaultChoice(NEAR_PAPER, True, f"standard sets found at {root}", given)
+
+
+def describe_choice(choice: DefaultChoice, plan: MatrixPlan) -> str:
+    """The command's first line: the configuration, why it was chosen and what ``plan`` runs of it,
+    and how to get the other one ("" when no search was made: the user named the data or recipe)."""
+    if not choice.searched:
+        return ""
+    config = choice.config
+    data = f"{plan.train_data} -> {', '.join(plan.eval_data)}"
+    scales = ", ".join(f"x{s}" for s in plan.scales)
+    rows = f"{len(plan.train_specs)} train x {len(plan.eval_specs)} eval backends"
+    if "--train" not in choice.given and config.train_backends is not None:
+        rows += f" (train: {', '.join(s.backend for s in plan.train_specs)}; {config.train_why})"
+    what = f"recipe {plan.recipe.name}, {data}, {scales}, {rows}"
+    if config is NEAR_PAPER:
+        return f"{choice.reason}: running the {config.name}: {what}; pass --data {QUICK_DEMO.train_data} for the quick demo"
+    sets = ", ".join(NEAR_PAPER.standard_sets)
+    return (f"{choice.reason}: running the {config.name} on embedded photos: {what}; "
+            f"pass --data-root DIR holding {sets} for the near-paper configuration")
 
 
 def parse_int_list(text: str | Sequence[int], option: str, minimum: int) -> tuple[int, ...]:
@@ -236,15 +404,15 @@ class MatrixPlan:
     def from_options(
         cls,
         *,
-        train: str = ALL_SPECS,
-        eval: str = ALL_SPECS,
+        train: str | None = None,
+        eval: str | None = None,
         scales: str | Sequence[int] | None = None,
         model: str | None = None,
         seeds: str | Sequence[int] = DEFAULT_SEEDS,
         data: str | None = None,
         eval_data: str | None = None,
         data_root: str | None = None,
-        recipe: str | Recipe = DEFAULT_RECIPE,
+        recipe: str | Recipe | None = None,
         budget: Budget | None = None,
         protocol: str | Protocol = DEFAULT_PROTOCOL,
         device: str = "auto",
@@ -252,20 +420,24 @@ class MatrixPlan:
         crop_size: int = DEFAULT_CROP_SIZE,
         external: Sequence[str] = (),
         external_input: str = "upsampled",
+        defaults: DefaultConfig = QUICK_DEMO,
     ) -> MatrixPlan:
         """A plan from command-line style values (comma lists, names, ``None`` for defaults).
 
         ``recipe`` is a registered name, a ``.json`` file holding a recipe as plain data
         (:meth:`Recipe.from_dict`), or a :class:`Recipe`; ``model`` and ``budget``, when given,
         replace the recipe's. ``scales``, ``data`` and ``eval_data`` left at None come from the
-        recipe's pipeline and reported figures when it has them (module notes), else from the
-        ``DEFAULT_*`` values. ``external`` lists pretrained models (files or factories), each
-        taking ``external_input`` (:data:`sr_audit.evaluation.MODEL_INPUTS`).
+        recipe's pipeline and reported figures when it has them (module notes), else from
+        ``defaults``, as ``recipe``, ``train`` and ``eval`` do (:data:`QUICK_DEMO`, or what
+        :func:`choose_defaults` chose). ``external`` lists pretrained models (files or
+        factories), each taking ``external_input`` (:data:`sr_audit.evaluation.MODEL_INPUTS`).
         """
-        train_sel = select_specs(train, "--train")
-        eval_sel = select_specs(eval, "--eval")
+        if not isinstance(defaults, DefaultConfig):
+            raise SpecError(f"defaults must be a DefaultConfig such as QUICK_DEMO or NEAR_PAPER, got {defaults!r}")
+        train_sel = select_specs(train, "--train") if train is not None else defaults.train_selection()
+        eval_sel = select_specs(eval if eval is not None else ALL_SPECS, "--eval")
         skipped = tuple(dict.fromkeys(train_sel.skipped + eval_sel.skipped))
-        chosen = load_recipe(recipe)
+        chosen = load_recipe(recipe if recipe is not None else defaults.recipe)
         if model is not None:
             chosen = chosen.replace(model=model)
         if budget is not None:
@@ -277,12 +449,13 @@ class MatrixPlan:
         return cls(
             train_specs=train_sel.specs,
             eval_specs=eval_sel.specs,
-            scales=parse_scales(scales) if scales is not None else recipe_scales(chosen),
+            scales=parse_scales(scales) if scales is not None else recipe_scales(chosen, defaults.scales),
             seeds=parse_int_list(seeds, "--seeds", 0),
             recipe=chosen,
             protocol=get_protocol(protocol),
-            train_data=data if data is not None else chosen.default_train_data() or DEFAULT_TRAIN_DATA,
-            eval_data=parse_names(eval_data, "--eval-data") if eval_data is not None else recipe_eval_data(chosen),
+            train_data=data if data is not None else chosen.default_train_data() or defaults.train_data,
+            eval_data=(parse_names(eval_data, "--eval-data") if eval_data is not None
+                       else recipe_eval_data(chosen, defaults.eval_data)),
             data_root=None if data_root is None else str(Path(data_root).absolute()),
             device=device,
             skipped=skipped,
@@ -292,13 +465,13 @@ class MatrixPlan:
         )
 
 
-def recipe_scales(recipe: Recipe) -> tuple[int, ...]:
-    """The scale of the recipe's pipeline, else :data:`DEFAULT_SCALES`."""
-    return (recipe.pipeline.scale,) if recipe.pipeline is not None else DEFAULT_SCALES
+def recipe_scales(recipe: Recipe, default: tuple[int, ...] = DEFAULT_SCALES) -> tuple[int, ...]:
+    """The scale of the recipe's pipeline, else ``default``."""
+    return (recipe.pipeline.scale,) if recipe.pipeline is not None else default
 
 
-def recipe_eval_data(recipe: Recipe) -> tuple[str, ...]:
+def recipe_eval_data(recipe: Recipe, default: tuple[str, ...] = DEFAULT_EVAL_DATA) -> tuple[str, ...]:
     """The standard sets (``Set5``, ...) the recipe's reported figures name, in order, else
-    :data:`DEFAULT_EVAL_DATA`; figures on sets sr-audit does not ship need ``--eval-data``."""
+    ``default``; figures on sets sr-audit does not ship need ``--eval-data``."""
     names = [STANDARD_SETS[f.dataset.lower()][0] for f in recipe.reported if f.dataset.lower() in STANDARD_SETS]
-    return tuple(dict.fromkeys(names)) or DEFAULT_EVAL_DATA
+    return tuple(dict.fromkeys(names)) or default

@@ -2,9 +2,10 @@
 
 Work
 ----
-:func:`build_workload` loads the data sets once, finds the authors' weights, computes every model
-and cell key (:func:`sr_audit.matrix.store.model_key`, :func:`sr_audit.matrix.store.cell_key`) and groups the
-unfinished cells into :class:`Job` s. **The unit of work is a job: one model and its cells**:
+:func:`build_workload` loads the data sets once per scale (:func:`load_per_scale`: a folder laid
+out per scale, SelfExSR's ``image_SRF_K`` or RCAN's ``xK``, gives each scale its own images), finds
+the authors' weights, computes every model and cell key (:func:`sr_audit.matrix.store.model_key`,
+:func:`sr_audit.matrix.store.cell_key`) and groups the unfinished cells into :class:`Job` s. **The unit of work is a job: one model and its cells**:
 
 * ``trained``: one SRCNN per (train spec, scale, seed) with the plan's recipe, trained once (or
   read from the store when a finished model has its key) and evaluated on every eval spec and eval
@@ -69,6 +70,7 @@ a Y output gets the degraded input's chroma; an RGB output is shown as it is).
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -238,8 +240,10 @@ class Workload:
     plan : MatrixPlan
     store_root : str
         Absolute path of the store.
-    train_set : Dataset
-    eval_sets : tuple of Dataset
+    train_sets : dict of int to Dataset
+        The training images at each scale of the plan (:func:`load_per_scale`).
+    eval_sets : dict of int to tuple of Dataset
+        The eval sets at each scale of the plan, in plan order.
     official : tuple of OfficialWeights
         The authors' weights found for the plan's model and scales.
     jobs : tuple of Job
@@ -252,19 +256,27 @@ class Workload:
 
     plan: MatrixPlan
     store_root: str
-    train_set: Dataset
-    eval_sets: tuple[Dataset, ...]
+    train_sets: Mapping[int, Dataset]
+    eval_sets: Mapping[int, tuple[Dataset, ...]]
     official: tuple[OfficialWeights, ...]
     jobs: tuple[Job, ...]
     cells: tuple[str, ...]
     notes: tuple[str, ...] = ()
 
-    def eval_set(self, name: str) -> Dataset:
-        """The eval set called ``name``."""
-        for ds in self.eval_sets:
+    def train_set(self, scale: int) -> Dataset:
+        """The training images at ``scale``."""
+        try:
+            return self.train_sets[scale]
+        except KeyError:
+            raise DataError(f"no training set at x{scale} in this workload; scales: {sorted(self.train_sets)}") from None
+
+    def eval_set(self, name: str, scale: int) -> Dataset:
+        """The eval set called ``name`` at ``scale``."""
+        sets = self.eval_sets.get(scale, ())
+        for ds in sets:
             if ds.name == name:
                 return ds
-        raise DataError(f"no eval set {name!r} in this workload; sets: {', '.join(d.name for d in self.eval_sets)}")
+        raise DataError(f"no eval set {name!r} at x{scale} in this workload; sets: {', '.join(d.name for d in sets)}")
 
     @property
     def pending_cells(self) -> int:
@@ -323,6 +335,39 @@ def external_model(source: ModelSource, plan: MatrixPlan, log: Log = _quiet) -> 
     return config, dict(resolved.identity)
 
 
+#: An option name in a data layout's message: the matrix's own option for it is ``--scales``.
+_SCALE_OPTION = re.compile(r"(?<![\w-])--scale(?![\w-])")
+
+
+def _same_images(a: Dataset, b: Dataset) -> bool:
+    return (a.name, a.source, [(r.name, r.sha256) for r in a]) == (b.name, b.source, [(r.name, r.sha256) for r in b])
+
+
+def load_per_scale(data: str, plan: MatrixPlan) -> dict[int, Dataset]:
+    """The images ``data`` names at each of ``plan.scales``
+    (:func:`sr_audit.datasets.load_dataset` with ``scale``).
+
+    A folder with a per-scale layout (SelfExSR's ``Set5/image_SRF_K``, RCAN's ``HR/Set5/xK``)
+    gives each scale its own images, and HR files named for another scale are left out; a plain
+    folder gives the same images at every scale, kept once (one object for all scales, so a
+    pickled workload holds them once). A layout's message that names ``--scale`` names the
+    matrix's ``--scales``.
+
+    Raises
+    ------
+    DataError
+        As :func:`~sr_audit.datasets.load_dataset`, e.g. a folder of x2 HR files at x3.
+    """
+    out: dict[int, Dataset] = {}
+    for scale in plan.scales:
+        try:
+            ds = load_dataset(data, data_root=plan.data_root, scale=scale)
+        except DataError as exc:
+            raise DataError(_SCALE_OPTION.sub("--scales", str(exc))) from exc
+        out[scale] = next((d for d in out.values() if _same_images(d, ds)), ds)
+    return out
+
+
 def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workload:
     """Load the plan's data, compute every key and list the unfinished work as :class:`Job` s.
 
@@ -338,18 +383,20 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
     if recipe.eval_config.padding == "valid":
         raise SpecError(f"recipe {recipe.name!r} has eval_padding 'valid', which crops the output; the matrix needs "
                         "full-size outputs: use same-replicate (the authors') or same-zero")
-    train_set = load_dataset(plan.train_data, data_root=plan.data_root)
-    eval_sets = tuple(load_dataset(name, data_root=plan.data_root) for name in plan.eval_data)
-    names = [d.name for d in eval_sets]
-    if len(set(names)) != len(names):
-        raise DataError(f"two eval sets are called the same ({', '.join(names)}); rename a folder so names are unique")
+    train_sets = load_per_scale(plan.train_data, plan)
+    per_set = [load_per_scale(name, plan) for name in plan.eval_data]
+    eval_sets = {scale: tuple(sets[scale] for sets in per_set) for scale in plan.scales}
+    for scale, sets in eval_sets.items():
+        names = [d.name for d in sets]
+        if len(set(names)) != len(names):
+            raise DataError(f"two eval sets are called the same ({', '.join(names)}); rename a folder so names are unique")
     official, notes = find_official(plan)
     external = {source: external_model(source, plan, log) for source in plan.external}
     for note in notes:
         log(note)
     protocol = plan.protocol.as_dict()
-    eval_data = {d.name: {r.name: r.sha256 for r in d} for d in eval_sets}
-    train_data = {r.name: r.sha256 for r in train_set}
+    eval_data = {scale: {d.name: {r.name: r.sha256 for r in d} for d in sets} for scale, sets in eval_sets.items()}
+    train_data = {scale: {r.name: r.sha256 for r in ds} for scale, ds in train_sets.items()}
     core = library_versions(())
     eval_versions = {str(s): library_versions((s,)) for s in plan.eval_specs}
 
@@ -360,9 +407,9 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
         tasks = []
         for spec in plan.eval_specs:
             versions = library_versions((*extra, spec)) if extra else eval_versions[str(spec)]
-            for ds in eval_sets:
+            for ds in eval_sets[scale]:
                 inputs = {"kind": kind, "model_key": mkey, "eval_spec": str(spec), "eval_set": ds.name,
-                          "scale": scale, "protocol": protocol, "data": eval_data[ds.name], "versions": versions,
+                          "scale": scale, "protocol": protocol, "data": eval_data[scale][ds.name], "versions": versions,
                           "space": plan.space}
                 key = cell_key(inputs)
                 cells.append(key)
@@ -375,7 +422,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
             for seed in plan.seeds:
                 inputs = {"kind": "trained", "train_spec": str(spec), "scale": scale,
                           "model_config": recipe.eval_config.as_dict(), "seed": seed, "recipe": recipe.as_dict(),
-                          "data": train_data, "versions": library_versions((spec,))}
+                          "data": train_data[scale], "versions": library_versions((spec,))}
                 mkey = model_key(inputs)
                 tasks = cell_tasks("trained", mkey, scale, extra=(spec,))
                 if tasks:
@@ -398,7 +445,7 @@ def build_workload(plan: MatrixPlan, store: Store, log: Log = _quiet) -> Workloa
         tasks = cell_tasks("bicubic", None, scale)
         if tasks:
             jobs.append(Job("bicubic", scale, tasks))
-    return Workload(plan=plan, store_root=str(store.root.absolute()), train_set=train_set, eval_sets=eval_sets,
+    return Workload(plan=plan, store_root=str(store.root.absolute()), train_sets=train_sets, eval_sets=eval_sets,
                     official=official, jobs=tuple(jobs), cells=tuple(cells), notes=notes)
 
 
@@ -541,7 +588,7 @@ class Worker:
         self.on_status(f"training {job.label}" + (f" (resuming at step {report.resumed_from})" if report.resumed_from else ""))
         degradation = Degradation(spec, spec, job.scale, space=self.plan.space, compute=COMPUTE)
         result = train_model(
-            degradation, self.workload.train_set, recipe, seed=job.seed, device=self.device,
+            degradation, self.workload.train_set(job.scale), recipe, seed=job.seed, device=self.device,
             checkpoint_dir=work, resume=report.resumed_from is not None, progress=False,
             options=TrainOptions(checkpoint_every=self.plan.checkpoint_every, progress=False),
         )
@@ -568,7 +615,7 @@ class Worker:
         if key not in self._prepared:
             self._prepared = {k: v for k, v in self._prepared.items() if k[1] == scale}
             self._prepared[key] = prepare_images(
-                self.workload.eval_set(eval_set), spec, scale, self.plan.space, crop_size=self.plan.crop_size,
+                self.workload.eval_set(eval_set, scale), spec, scale, self.plan.space, crop_size=self.plan.crop_size,
                 crop_images=self.plan.crop_images, shave=self.plan.protocol.shave_for(scale), model_input=model_input)
         return self._prepared[key]
 
