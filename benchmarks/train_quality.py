@@ -51,7 +51,8 @@ from sr_audit.errors import SrAuditError
 from sr_audit.evaluation import evaluate
 from sr_audit.model import SRCNN
 from sr_audit.protocol import Protocol, get_protocol
-from sr_audit.recipes import PAPER_ROWS, Budget, Recipe, load_recipe
+from sr_audit.published import PAPER_ROWS
+from sr_audit.recipes import Budget, Recipe, load_recipe
 from sr_audit.train import TrainOptions, inference_model, prepare_samples, train_patches
 from sr_audit.weights import load_authors_mat
 

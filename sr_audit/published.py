@@ -13,6 +13,7 @@ reads them from nested mappings.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -158,3 +159,41 @@ class ReportedFigure:
     def label(self) -> str:
         """``Set5 ×3 Y``-style description."""
         return f"{self.dataset} ×{self.scale} {self.space.upper()}"
+
+
+#: Where the paper's figures come from (ECCV: PSNR of 9-1-5 trained on T91; TPAMI: bicubic SSIM).
+PAPER_SOURCE = (
+    "Dong, Loy, He, Tang: Learning a Deep Convolutional Network for Image Super-Resolution, ECCV 2014 "
+    "(doi:10.1007/978-3-319-10593-2_13), SRCNN 9-1-5 trained on 91 images; bicubic SSIM from the TPAMI 2016 "
+    "version (doi:10.1109/TPAMI.2015.2439281); as in ../shared/datasets/paper_results.csv"
+)
+
+#: The published 9-1-5 (T91) rows with their bicubic baselines: (set, scale, PSNR, bicubic PSNR, bicubic SSIM).
+PAPER_ROWS: tuple[tuple[str, int, float, float, float], ...] = (
+    ("Set5", 2, 36.34, 33.66, 0.9299),
+    ("Set5", 3, 32.39, 30.39, 0.8682),
+    ("Set5", 4, 30.09, 28.42, 0.8104),
+    ("Set14", 2, 32.18, 30.23, 0.8687),
+    ("Set14", 3, 29.00, 27.54, 0.7736),
+    ("Set14", 4, 27.20, 26.00, 0.7019),
+)
+
+#: The paper's 9-1-5 rows as figures (Y PSNR, with the bicubic baselines): what recipe ``paper`` reports.
+PAPER_FIGURES: tuple[ReportedFigure, ...] = tuple(
+    ReportedFigure(data, scale, "y", psnr, PAPER_SOURCE, bicubic_psnr=bic, bicubic_ssim=bic_ssim)
+    for data, scale, psnr, bic, bic_ssim in PAPER_ROWS
+)
+
+#: Where a target comes from: the paper's figures, aimed at by sr-audit's own recipes.
+TARGET_SOURCE = (
+    "target of sr-audit's recipes fast and sprint, which train the same 9-1-5 on T91 and aim at the paper's "
+    "figures (runs in benchmarks/README.md): " + PAPER_SOURCE
+)
+
+#: Figures a registered recipe aims at though its own source does not report them, by recipe name.
+#: Reports put them beside the matched cells of that recipe like reported figures. They are not
+#: part of the recipe (:meth:`sr_audit.recipes.Recipe.as_dict`), so they do not change its models'
+#: store keys.
+TARGETS: dict[str, tuple[ReportedFigure, ...]] = {
+    name: tuple(dataclasses.replace(f, source=TARGET_SOURCE) for f in PAPER_FIGURES) for name in ("fast", "sprint")
+}

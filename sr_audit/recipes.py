@@ -64,7 +64,7 @@ from sr_audit.errors import SpecError
 from sr_audit.init import SKIPS
 from sr_audit.model import PADDINGS, SRCNNConfig
 from sr_audit.patches import PatchSettings
-from sr_audit.published import Pipeline, ReportedFigure, TrainingData
+from sr_audit.published import PAPER_FIGURES, Pipeline, ReportedFigure, TrainingData
 
 #: Optimizers: name -> what it is (``momentum`` is SGD's momentum or Adam's beta1).
 OPTIMIZERS: dict[str, str] = {
@@ -438,22 +438,6 @@ def _nested(kind: type, value: Any, what: str) -> Any:
 #: The SRCNN training set, found under the data root.
 T91 = TrainingData("T91", shipped=True, note="the 91 images of Yang et al. 2010 used by SRCNN")
 
-#: Where the paper's figures come from (ECCV: PSNR of 9-1-5 trained on T91; TPAMI: bicubic SSIM).
-PAPER_SOURCE = (
-    "Dong, Loy, He, Tang: Learning a Deep Convolutional Network for Image Super-Resolution, ECCV 2014 "
-    "(doi:10.1007/978-3-319-10593-2_13), SRCNN 9-1-5 trained on 91 images; bicubic SSIM from the TPAMI 2016 "
-    "version (doi:10.1109/TPAMI.2015.2439281); as in ../shared/datasets/paper_results.csv"
-)
-
-#: The published 9-1-5 (T91) rows with their bicubic baselines: (set, scale, PSNR, bicubic PSNR, bicubic SSIM).
-PAPER_ROWS: tuple[tuple[str, int, float, float, float], ...] = (
-    ("Set5", 2, 36.34, 33.66, 0.9299),
-    ("Set5", 3, 32.39, 30.39, 0.8682),
-    ("Set5", 4, 30.09, 28.42, 0.8104),
-    ("Set14", 2, 32.18, 30.23, 0.8687),
-    ("Set14", 3, 29.00, 27.54, 0.7736),
-    ("Set14", 4, 27.20, 26.00, 0.7019),
-)
 
 #: Source of the pytorch-pil figures.
 PYTORCH_PIL_SOURCE = (
@@ -500,10 +484,7 @@ RECIPES: dict[str, Recipe] = {
             "budget 8e8 back-propagated windows (the paper's figure) = 6.25M steps",
             budget=Budget("steps", 6_250_000),
             pipeline=Pipeline("matlab-legacy", "matlab-legacy", 3, "float", T91),
-            reported=tuple(
-                ReportedFigure(data, scale, "y", psnr, PAPER_SOURCE, bicubic_psnr=bic, bicubic_ssim=bic_ssim)
-                for data, scale, psnr, bic, bic_ssim in PAPER_ROWS
-            ),
+            reported=PAPER_FIGURES,
         ),
         _FAST,
         Recipe(

@@ -219,3 +219,17 @@ def test_a_train_spec_never_evaluated_is_a_row_of_the_finding(store: Store) -> N
     assert list(panel.vs_matched.columns) == ["cv2:bicubic-aa", "pil:bicubic+aa"]
     assert {(m.train, m.family) for m in finding.mismatches if m.train == "matlab:bicubic+aa"} == {
         ("matlab:bicubic+aa", "aa-to-plain"), ("matlab:bicubic+aa", "same")}
+
+
+def test_sprint_and_fast_are_compared_with_the_paper_figures_they_aim_at(tmp_path: Path) -> None:
+    """fast and sprint report no figure of their own; their matched Set5 x3 cells are set against
+    the paper's 9-1-5 figure (published.TARGETS), not 'no published figure'."""
+    st = write_synthetic_store(tmp_path / "s", recipe={"name": "sprint", "budget": {"unit": "steps", "value": 12000}})
+    data = build(st.cell_records(), st.model_records())
+    rows = [p for p in data.published_rows() if p.cell is not None]
+    assert rows and {(p.figure.dataset, p.figure.scale, p.figure.psnr) for p in rows} == {("Set5", 3, 32.39)}
+    assert all("target of sr-audit's recipes fast and sprint" in p.figure.source for p in rows)
+    text = data.finding().text
+    assert "against the paper's figures their recipe aims at" in text and "no published figure" not in text
+    other = write_synthetic_store(tmp_path / "o", recipe={"name": "my-recipe"})
+    assert not [p for p in build(other.cell_records(), other.model_records()).published_rows()]
