@@ -115,6 +115,20 @@ def _zoom_shift() -> tuple[object, int] | None:
         return None
 
 
+def _prefiltered_part(filtered: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """``scipy.ndimage.spline_filter(filtered, 3, output=float64, mode="mirror")[:rows, :cols]``:
+    the same 1-D passes (axis 0, then 1, then 2), each run only on the lines the part needs, as
+    every line is filtered on its own: the columns whole, then the part's rows whole, then the
+    part's pixels across the channels."""
+    from scipy import ndimage as ndi
+
+    out = ndi.spline_filter1d(filtered, 3, axis=0, output=np.float64, mode="mirror")
+    out = ndi.spline_filter1d(out[:rows], 3, axis=1, output=np.float64, mode="mirror")
+    if out.ndim == 3:
+        out = ndi.spline_filter1d(np.ascontiguousarray(out[:, :cols]), 3, axis=2, output=np.float64, mode="mirror")
+    return out[:, :cols]
+
+
 def resize_region(
     spec: ResizeSpec, image: np.ndarray, size: tuple[int, int], scale: tuple[float, float], region: tuple[int, int],
     in_size: tuple[int, int] | None = None,
@@ -132,8 +146,8 @@ def resize_region(
     and sums the spline weights of the taps there, so a part of the input that holds every tap of
     the kept pixels gives their values (``NI_ZoomShift``, ni_interpolation.c). Orders 0 and 1 blur
     and zoom a top-left part (the Gaussian reaches ``int(4 sigma + 0.5)`` pixels); order 3's
-    spline prefilter is recursive over whole lines, so it runs on the whole image and only the
-    zoom is cut. None when the part would be the whole image (orders 0 and 1), or this scipy has
+    spline prefilter is recursive over whole lines, so it runs on the whole lines the part's
+    coefficients need (:func:`_prefiltered_part`) and only the zoom is cut. None when the part would be the whole image (orders 0 and 1), or this scipy has
     no ``zoom_shift``.
     """
     from scipy import ndimage as ndi
@@ -159,8 +173,8 @@ def resize_region(
     if order == 3:
         filtered = ndi.gaussian_filter(converted, sigma, cval=0.0, mode="mirror") if spec.antialias else converted
         dtype = filtered.dtype  # ndimage.zoom's output has its input's dtype, the prefilter float64
-        source = ndi.spline_filter(filtered, order, output=np.float64, mode="mirror")
         parts = [min(n, reach(r, f, order + 1)) for n, r, f in zip(in_shape[:2], region, factors)]
+        source = _prefiltered_part(filtered, parts[0], parts[1])
     else:
         parts = [mapped_axis(n, o, r, reach(r, f, order + 1 + b))[0] for n, o, r, f, b in zip(in_shape[:2], size, region, factors, blur)]
         if tuple(parts) == in_shape[:2]:

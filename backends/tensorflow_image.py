@@ -251,11 +251,10 @@ def resize_region(
             return None
         part = np.ascontiguousarray(image[:in_h, :in_w])
         planes = part if part.ndim == 3 else part[:, :, None]
-        whole_scale = tf.cast(tf.constant(size, tf.int32), tf.float32) / tf.cast(tf.constant(in_size, tf.int32), tf.float32)
         out = tf.raw_ops.ScaleAndTranslate(
-            images=tf.convert_to_tensor(planes)[None], size=tf.constant((out_h, out_w), tf.int32), scale=whole_scale,
-            translation=tf.zeros([2]), kernel_type=kernel, antialias=bool(spec.antialias),
-        )[0].numpy()
+            images=planes[None], size=np.array((out_h, out_w), np.int32), scale=_whole_scale(tuple(size), in_size),
+            translation=np.zeros(2, np.float32), kernel_type=kernel, antialias=bool(spec.antialias),
+        ).numpy()[0]
         return _finish(out, part, (out_h, out_w))[: region[0], : region[1]]
     axes = [rational_axis(n, o, r, reach(r, n / o, _SIZE_ONLY_REACH[spec.kernel])) for n, o, r in zip(in_size, size, region)]
     (in_h, out_h), (in_w, out_w) = axes
@@ -263,6 +262,16 @@ def resize_region(
         return None
     part = np.ascontiguousarray(image[:in_h, :in_w])
     return _fn_of(spec)(part, (out_h, out_w), (out_h / in_h, out_w / in_w))[: region[0], : region[1]]
+
+
+@functools.lru_cache(maxsize=256)
+def _whole_scale(size: tuple[int, int], in_size: tuple[int, int]) -> np.ndarray:
+    """``tf.image.resize``'s scale for ``in_size -> size``: the sizes cast to float32 and divided by
+    TensorFlow, as it does."""
+    tf = _import_tensorflow()
+    scale = (tf.cast(tf.constant(size, tf.int32), tf.float32) / tf.cast(tf.constant(in_size, tf.int32), tf.float32)).numpy()
+    scale.setflags(write=False)
+    return scale
 
 
 @functools.cache
