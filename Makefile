@@ -35,6 +35,11 @@ $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 .PHONY: install demo test lock test-latest
 install: $(VENV)/.installed
 
+# demo: the main job with no data options. Where T91, Set5 and Set14 are under the data root
+# ($SR_AUDIT_DATA, else ../shared/datasets), the near-paper configuration (recipe sprint,
+# T91 -> Set5, Set14, x3, 3 train x 7 eval backends), else the quick demo on the embedded photos;
+# its first line says which and why (sr_audit/matrix/plan.py). The quick demo where the sets are:
+# sr-audit matrix --data embedded-train.
 demo: $(VENV)/.installed
 	$(BIN)/sr-audit matrix --out sr-audit-out
 

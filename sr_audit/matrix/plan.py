@@ -145,18 +145,19 @@ QUICK_DEMO = DefaultConfig(name="quick demo", recipe=DEFAULT_RECIPE, train_data=
 
 #: The main job near the paper's quality, when T91, Set5 and Set14 are found: recipe ``sprint``
 #: (12,000 steps: Set5 / Set14 x3 32.40 / 29.02 dB against the paper's 32.39 / 29.00,
-#: benchmarks/README.md), every eval backend, three train backends. Why three, measured on the
-#: 2-core AMD EPYC of this project at load 2.5-3.3 (sprint alone is 60 s there when quiet), one
-#: ``--train matlab`` run with the authors' two x3 weights: a sprint model 83 s of training; one
-#: model on Set5 + Set14 (3.8 Mpx) 7 to 9.5 s per eval backend (inference 7.6 s, scores 1.5 s),
-#: 50 s for the seven; each authors' model 50 s; bicubic 10 s; preparing the inputs 9 s (tf's
-#: import 5 s); start-up 7.5 s; report 4 s. So T + 133 s per train backend with T = 140 s
-#: (two authors' rows included): 7 backends 18 min, 4 12.2 min, 3 9.7 min at that load; quiet,
-#: with the 1.4x of training (the smallest speed-up measured), 3 backends are about 7 minutes
-#: and 4 about 8.7, too close to 10 minutes on a loaded machine. The three: matlab (the paper's
-#: degradation, antialiased) and the two non-antialiased families, cv2 (Keys a = -0.75, as torch)
-#: and tf (a = -0.5); pil and skimage are antialiased like matlab and score within 0.1 dB of it
-#: as eval specs in the quick demo.
+#: benchmarks/README.md), every eval backend, three train backends. Why three (2-core AMD EPYC,
+#: shared; the per-model costs): a sprint model trains in about 60 s quiet (tf's took 59 s in the
+#: run below); one model on Set5 + Set14 (3.8 Mpx) over the 7 eval backends takes 25 s when the
+#: machine is light (the authors' rows: 26 and 25 s), 50 s at load 2.5-3.3 (inference 7.6 s and
+#: scores 1.5 s per eval backend); bicubic 7-10 s; preparing the inputs 9 s (tf's import 5 s);
+#: start-up 7 s; report 5 s. Quiet, with the authors' two x3 rows: about 80 s + 85 s per train
+#: backend, so 3 backends about 5.5 minutes, 4 about 7, 7 about 11: three leave 40 % in hand
+#: for a slower laptop or a busy machine. Under load training slows far more than
+#: evaluation (two torch threads on two shared cores: the same run trained matlab in 336 s,
+#: cv2 in 218 s); the 3-backend default took 13 min 23 s at load 3.2-4.4 (this run's own two
+#: threads included). The three: matlab (the paper's degradation, antialiased) and the two
+#: non-antialiased families, cv2 (Keys a = -0.75, as torch) and tf (a = -0.5); pil and skimage are
+#: antialiased like matlab and score within 0.1 to 0.5 dB of it as eval specs.
 NEAR_PAPER = DefaultConfig(
     name="near-paper configuration", recipe="sprint", train_data="T91", eval_data=("Set5", "Set14"), scales=(3,),
     train_backends=("matlab", "cv2", "tf"),
