@@ -76,14 +76,19 @@ fraction by ``1 - k / N``. The parts:
   whole.
 
 What has no such part (OpenCV at ``full``, PyTorch's uint8 bilinear and bicubic at ``full``, sizes
-a library maps only by itself) is scored on the whole image. Methods are then scored on the whole
-image in the order of their bounds, and a method is dropped only when its bound is below the pair's
-best exact fraction minus :meth:`Equivalence.slack` (the most an equal output can lose: the 0.1 %
-plus the best's share of .5 ties), so it can be neither the best nor equal to it, and below the
-match criterion on a matched pair (so every match is known), or below the :attr:`Search.nearest`-th
-best distinct output on a pair nothing matches. Every method scored on the whole image after a crop
-screen is checked against its crop output; one disagreement makes the pair be re-scored without
-pruning, and the report says so. Computations run ``Search.workers`` families at a time (a family:
+a library maps only by itself) is scored on the whole image. Every method is screened first on a
+:attr:`Search.first_screen_side` crop, and again on the :attr:`Search.screen_side` one only when
+the first bound cannot drop it; a bound is the smaller of the two. Methods are then scored on the
+whole image in the order of their bounds, and a method is dropped only when its bound is below the
+pair's best exact fraction minus :meth:`Equivalence.slack` (the most an equal output can lose: the
+0.1 % plus the best's share of .5 ties), so it can be neither the best nor equal to it, and below
+the match criterion on a matched pair (so every match is known), or below the
+:attr:`Search.nearest`-th best distinct output on a pair nothing matches; this is checked against
+the floor the scoring ends with. Every method scored on the whole image after a crop screen is
+checked against its crop outputs; one disagreement makes the pair be re-scored without pruning, and
+the report says so. The verdict's candidates are then scored until each one's best computation on
+each pair is known (a computation whose bound is below the best exact fraction the method already
+has there cannot be it). Computations run ``Search.workers`` families at a time (a family:
 the methods one resize serves, every rounding of a float resize, and the specs of
 :data:`SAME_OUTPUT`); a resize-to-fit first step that two specs compute bit for bit alike (the
 ``+aa`` and ``-aa`` forms of a backend of :data:`AA_IDENTITY_BELOW`, whose antialiasing is a copy
@@ -91,6 +96,7 @@ at that ratio) is computed once for both.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import math
@@ -98,7 +104,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -318,6 +324,10 @@ class Search:
         Drop methods a crop screen proves cannot be best or equal to it (False: score everything).
     screen_side : int
         LR side of the screening crop; pairs whose LR fits in it are scored whole.
+    first_screen_side : int
+        LR side of a smaller crop every method is screened on first; only the methods whose bound
+        from it does not drop them are screened again on ``screen_side`` before they are scored
+        (at least ``screen_side``: one crop).
     margin : int
         LR rows/columns at the cut edges of the crop left out of the comparison.
     nearest : int
@@ -329,6 +339,7 @@ class Search:
 
     prune: bool = True
     screen_side: int = 64
+    first_screen_side: int = 32
     margin: int = 8
     nearest: int = 5
     workers: int = 2
@@ -336,12 +347,13 @@ class Search:
     def __post_init__(self) -> None:
         if not isinstance(self.prune, bool):
             raise SpecError(f"Search.prune must be True or False, got {self.prune!r}")
-        for name in ("screen_side", "nearest", "workers"):
+        for name in ("screen_side", "first_screen_side", "nearest", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SpecError(f"Search.{name} must be a positive integer, got {value!r}")
-        if isinstance(self.margin, bool) or not isinstance(self.margin, int) or not 0 <= self.margin < self.screen_side // 2:
-            raise SpecError(f"Search.margin must be an integer in [0, screen_side/2), got {self.margin!r}")
+        side = min(self.screen_side, self.first_screen_side)
+        if isinstance(self.margin, bool) or not isinstance(self.margin, int) or not 0 <= self.margin < side // 2:
+            raise SpecError(f"Search.margin must be an integer in [0, min(screen_side, first_screen_side)/2), got {self.margin!r}")
 
 
 @dataclass(frozen=True)
@@ -362,7 +374,7 @@ class Method:
                 f"{LIBRARY_ROUNDING!r}) or float (rounding one of: {', '.join(FLOAT_ROUNDINGS)})"
             )
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
         """e.g. ``matlab-legacy:bicubic+aa uint8 as-is``, ``matlab:bicubic+aa then pil:bicubic+aa float/half-up as-is``."""
         path = "uint8" if self.compute == "uint8" else f"float/{self.rounding}"
@@ -528,6 +540,7 @@ class Identification:
             "equal": {"max_abs_diff": self.equivalence.max_abs_diff, "max_fraction": self.equivalence.max_fraction,
                       "tie_window": self.equivalence.tie_window},
             "search": {"prune": self.search.prune, "screen_side": self.search.screen_side,
+                       "first_screen_side": self.search.first_screen_side,
                        "margin": self.search.margin, "nearest": self.search.nearest, "workers": self.search.workers},
             "methods_per_pair": self.n_methods,
             "verdict": {
@@ -765,7 +778,7 @@ def _step_spec(spec: str, in_size: tuple[int, int], out_size: tuple[int, int]) -
 
 
 #: Shared first steps a pair keeps at a time (the families that share one come one after another).
-_SHARED_KEPT = 4
+_SHARED_KEPT = 8
 
 
 class _Shared:
@@ -853,11 +866,22 @@ def _family(m: Method) -> tuple[str, str | None, str, str]:
 
 @dataclass(frozen=True)
 class _Computation:
-    """One (method, geometry, scale) on one pair."""
+    """One (method, geometry, scale) on one pair (hashed once: the search looks them up often)."""
 
     method: Method
     geometry: str
     scale: float | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.method, self.geometry, self.scale)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
+
+    @functools.cached_property
+    def family(self) -> tuple[Any, ...]:
+        """The computations one resize serves: a family (:func:`_family`) at one geometry and scale."""
+        return (_family(self.method), self.geometry, self.scale)
 
 
 #: Unrounded family outputs a pair keeps at a time.
@@ -886,7 +910,7 @@ class _Pair:
     def output(self, c: _Computation) -> np.ndarray:
         """The uint8 output of ``c`` on the whole image (the last :data:`_RAW_KEPT` families' unrounded
         outputs are kept, so the roundings of one float resize share it)."""
-        key = (_family(c.method), c.geometry, c.scale)
+        key = c.family
         if key not in self._raw:
             x = self.plane(c.method.channel, c.method.compute)
             if len(self._raw) >= _RAW_KEPT:
@@ -899,7 +923,7 @@ class _Pair:
         if c.method.compute == "uint8":
             return None
         self.output(c)
-        return equivalence.tie_mask(self._raw[(_family(c.method), c.geometry, c.scale)] * 255.0)
+        return equivalence.tie_mask(self._raw[c.family] * 255.0)
 
     def release(self) -> None:
         """Drop the kept unrounded outputs, planes and shared first steps."""
@@ -1057,7 +1081,7 @@ def _crop_bounds(
     families at a time."""
     groups: dict[tuple[Any, ...], list[_Computation]] = {}
     for c in comps:
-        groups.setdefault((_family(c.method), c.geometry, c.scale), []).append(c)
+        groups.setdefault(c.family, []).append(c)
     n = pair.size[0] * pair.size[1]
 
     def run(group: list[_Computation]) -> list[tuple[_Computation, float, np.ndarray, tuple[int, int]]]:
@@ -1100,7 +1124,7 @@ def _whole_image(
     resize per family, ``workers`` families at a time; in the order of ``comps``."""
     groups: dict[tuple[Any, ...], list[_Computation]] = {}
     for c in comps:
-        groups.setdefault((_family(c.method), c.geometry, c.scale), []).append(c)
+        groups.setdefault(c.family, []).append(c)
 
     def run(group: list[_Computation]) -> list[tuple[_Computation, np.ndarray, float, float, float, float]]:
         first = group[0]
@@ -1140,33 +1164,69 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
         if exact > best[0] - best[1] - 1e-12:
             kept[c] = out
 
-    def score(c: _Computation) -> np.ndarray:
-        out = pair.output(c)
-        exact, mse, p = pair.score(out)
-        record(c, out, exact, mse, p, equivalence.slack(pair.ties(c, equivalence)) if exact >= best[0] else 0.0)
-        return out
+    bounds: dict[_Computation, float] = {}
+    crops: dict[_Computation, list[tuple[np.ndarray, tuple[int, int]]]] = {}
+    fine: set[tuple[Any, ...]] = set()  # families screened on the screen_side crop too
 
-    bounds, crops = _crop_bounds(pair, pair.comps, search) if search.prune else ({}, {})
+    def screen(comps: list[_Computation], side: int) -> None:
+        found, outs = _crop_bounds(pair, comps, replace(search, screen_side=side))
+        for c, bound in found.items():
+            bounds[c] = min(bound, bounds.get(c, bound))
+            crops.setdefault(c, []).append(outs[c])
+        if side == search.screen_side:
+            fine.update(c.family for c in comps)
+
+    if search.prune:
+        first = min(search.first_screen_side, search.screen_side)
+        screen(pair.comps, first)
+        if first < search.screen_side:  # what the small crop cannot screen may have the larger one
+            screen([c for c in pair.comps if c not in bounds], search.screen_side)
     for c in pair.comps:
         rows[c] = row(c, bounds.get(c, math.nan))
-    screened = sorted(bounds, key=lambda c: -bounds[c])
+    position = {c: i for i, c in enumerate(pair.comps)}
+    members: dict[tuple[Any, ...], list[_Computation]] = {}
+    for c in bounds:
+        members.setdefault(c.family, []).append(c)
     for scored in _whole_image(pair, [c for c in pair.comps if c not in bounds], equivalence, search.workers):
         record(*scored)  # everything a crop cannot screen
-    faithful = True
-    for c in screened:
-        floor = best[0] - best[1]
+
+    def floor() -> float:
+        value = best[0] - best[1]
         if criterion.is_match(best[0]):
-            floor = min(floor, criterion.min_exact_fraction)
-        else:
-            distinct = sorted({r["output"]: r["exact"] for r in rows.values() if r["scored"]}.values(), reverse=True)
-            floor = min(floor, distinct[search.nearest - 1] if len(distinct) >= search.nearest else -1.0)
-        if bounds[c] < floor:
+            return min(value, criterion.min_exact_fraction)
+        distinct = sorted({r["output"]: r["exact"] for r in rows.values() if r["scored"]}.values(), reverse=True)
+        return min(value, distinct[search.nearest - 1] if len(distinct) >= search.nearest else -1.0)
+
+    faithful = True
+    while faithful:  # score the highest bound not below the floor until none is left
+        level = floor()
+        open_ = [c for c in bounds if not rows[c]["scored"] and bounds[c] >= level]
+        if not open_:
             break
-        out = score(c)
-        crop, (h, w) = crops[c]
-        if not np.array_equal(out[:h, :w], crop):
-            faithful = False
-            break
+        open_.sort(key=lambda c: (-bounds[c], position[c]))
+        c = open_[0]
+        if c.family not in fine:  # screen it on the larger crop first: its bound may drop it
+            families: list[tuple[Any, ...]] = []  # with the next ones, one per worker
+            for d in open_:
+                if d.family not in fine and d.family not in families:
+                    families.append(d.family)
+                if len(families) == search.workers:
+                    break
+            screen([d for f in families for d in members[f]], search.screen_side)
+            for d, bound in bounds.items():
+                rows[d]["bound"] = bound
+            continue
+        families = []  # the top one's family and the next ones', one per worker, resized at once
+        for d in open_:
+            key = d.family
+            if key in fine and key not in families:
+                families.append(key)
+            if len(families) == search.workers:
+                break
+        batch = [d for f in families for d in members[f] if not rows[d]["scored"]]
+        for d, out, *scores in _whole_image(pair, batch, equivalence, search.workers):
+            record(d, out, *scores)
+            faithful = faithful and all(np.array_equal(out[:h, :w], crop) for crop, (h, w) in crops[d])
     if not faithful:  # a backend whose crop is not its whole image there: no pruning on this pair
         for scored in _whole_image(pair, [c for c in pair.comps if not rows[c]["scored"]], equivalence, search.workers):
             record(*scored)
@@ -1217,11 +1277,25 @@ def _score_row(pair: _Pair, c: _Computation, row: dict[str, Any]) -> np.ndarray:
     return out
 
 
-def _ensure(pair: _Pair, res: _PairResult, labels: set[str]) -> None:
-    """Score every computation of these methods on the pair (whole image)."""
-    for c, r in res.rows.items():
-        if c.method.label in labels and not r["scored"]:
-            _score_row(pair, c, r)
+def _ensure(pair: _Pair, res: _PairResult, labels: set[str], workers: int = 1) -> None:
+    """Score these methods on the pair (whole image) until each one's best computation there is
+    known: a computation whose crop bound is below the best exact fraction the method has scored
+    on the pair ranks below it (its exact fraction is at most its bound), so it is left unscored.
+    Each round scores every computation still open, ``workers`` families at a time."""
+    mine: dict[str, list[_Computation]] = {}
+    for c in res.rows:
+        if c.method.label in labels:
+            mine.setdefault(c.method.label, []).append(c)
+    while True:
+        todo = []
+        for comps in mine.values():
+            best = max((res.rows[c]["exact"] for c in comps if res.rows[c]["scored"]), default=-math.inf)
+            todo += [c for c in comps if not res.rows[c]["scored"]
+                     and (math.isnan(res.rows[c]["bound"]) or res.rows[c]["bound"] >= best)]
+        if not todo:
+            return
+        for c, out, exact, mse, p, _ in _whole_image(pair, todo, EQUAL, workers):
+            res.rows[c].update(scored=True, exact=exact, mse=mse, psnr=p, output=_digest(out))
 
 
 def _best_rows(results: dict[str, _PairResult], label: str, order: dict[str, int]) -> dict[str, dict[str, Any]]:
@@ -1378,7 +1452,7 @@ def identify(
     most = max(n for label, n in wins.items() if label in everywhere or not everywhere)
     contenders = {label for label, n in wins.items() if n == most and (label in everywhere or not everywhere)}
     for name, pair in pairs.items():
-        _ensure(pair, results[name], contenders)
+        _ensure(pair, results[name], contenders, search.workers)
     stats = {label: _mean_stats(_best_rows(results, label, order)) for label in contenders}
     best_label = min(contenders, key=lambda m: (-stats[m][0], stats[m][1], order[m]))
     by_label = {c.method.label: c.method for p in pairs.values() for c in p.comps}
@@ -1412,7 +1486,7 @@ def identify(
                 if len(seen) == search.nearest:
                     break
         for name, pair in pairs.items():
-            _ensure(pair, results[name], labels)
+            _ensure(pair, results[name], labels, search.workers)
         ranked = sorted(labels, key=lambda m: (-_mean_stats(_best_rows(results, m, order))[0], order[m]))
         equal_labels = {m.label for m in equal}
         for label in ranked:
@@ -1542,7 +1616,8 @@ def report_text(result: Identification) -> str:
             f"match = {result.criterion.describe()}; {result.equivalence.describe()}."
         ),
         "Pruning: " + (
-            f"per pair, a {result.search.screen_side}x{result.search.screen_side} top-left LR crop, computed from the "
+            f"per pair, a {result.search.first_screen_side}x{result.search.first_screen_side} top-left LR crop (then a "
+            f"{result.search.screen_side}x{result.search.screen_side} one where that cannot drop the method), computed from the "
             "part of the image it reads exactly as the whole image computes it, bounds the exact fraction of each "
             "method at every geometry where the library can be made to (not OpenCV or PyTorch's uint8 bilinear and "
             "bicubic at full); a method is dropped only when its bound is below the pair's best minus {result.equivalence.max_fraction:g} and the "
