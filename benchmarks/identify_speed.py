@@ -10,9 +10,10 @@ that the two give the same verdicts, equal sets, also-matching lists and per-pai
 and exact fractions.
 
 With ``--hr-multiple`` each HR is first cropped to a multiple of its scale (as SelfExSR and
-BasicSR's GTmod12 folders ship BSD100), so the only geometry is ``either`` and every method can be
-crop-screened; without it the 481x321 HR also admits ``full`` and ``resize-to-fit``, which only the
-MATLAB ports can crop-screen (``CROP_BY_RATIO``).
+BasicSR's GTmod12 folders ship BSD100), so the only geometry is ``either``; without it the 481x321
+HR also admits ``full`` and ``resize-to-fit``, whose mapping is not ``1/s`` (crop-screened through
+the backends' region resizes, ``REGION_RESIZERS``, and the MATLAB ports' ratio crops,
+``CROP_BY_RATIO``; OpenCV and PyTorch's uint8 bilinear and bicubic are scored whole at ``full``).
 
 Usage::
 
