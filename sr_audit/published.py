@@ -190,6 +190,10 @@ TARGET_SOURCE = (
     "figures (runs in benchmarks/README.md): " + PAPER_SOURCE
 )
 
+#: Backends whose degradation a target's figures are for (the paper's MATLAB imresize): only the
+#: matched cells of these specs are set beside a target.
+TARGET_BACKENDS: tuple[str, ...] = ("matlab", "matlab-legacy")
+
 #: Figures a registered recipe aims at though its own source does not report them, by recipe name.
 #: Reports put them beside the matched cells of that recipe like reported figures. They are not
 #: part of the recipe (:meth:`sr_audit.recipes.Recipe.as_dict`), so they do not change its models'

@@ -229,6 +229,7 @@ def test_sprint_and_fast_are_compared_with_the_paper_figures_they_aim_at(tmp_pat
     rows = [p for p in data.published_rows() if p.cell is not None]
     assert rows and {(p.figure.dataset, p.figure.scale, p.figure.psnr) for p in rows} == {("Set5", 3, 32.39)}
     assert all("target of sr-audit's recipes fast and sprint" in p.figure.source for p in rows)
+    assert {p.cell.record.eval_spec.split(":")[0] for p in rows} <= {"matlab", "matlab-legacy"}, "the paper's degradation only"
     text = data.finding().text
     assert "against the paper's figures their recipe aims at" in text and "no published figure" not in text
     other = write_synthetic_store(tmp_path / "o", recipe={"name": "my-recipe"})

@@ -38,7 +38,8 @@ and network space), each labelled by its file name or factory.
 cells (train spec = eval spec) of that recipe on the same eval set (name, case ignored) and scale,
 in the figure's metric space; Δ = measured − reported. Recipes that aim at a figure their source
 does not report (``fast`` and ``sprint`` at the paper's 9-1-5 figures,
-:data:`sr_audit.published.TARGETS`) are compared with it the same way, the source saying "target".
+:data:`sr_audit.published.TARGETS`) are compared with it the same way, the source saying "target",
+on the matched cells of the paper's degradation only (:data:`~sr_audit.published.TARGET_BACKENDS`).
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ import pandas as pd
 from sr_audit.conventions import ResizeSpec
 from sr_audit.errors import SpecError
 from sr_audit.report.markdown import markdown_table
-from sr_audit.published import TARGET_SOURCE, TARGETS, ReportedFigure
+from sr_audit.published import TARGET_BACKENDS, TARGET_SOURCE, TARGETS, ReportedFigure
 from sr_audit.io_util import canonical_json
 from sr_audit.matrix.store import CELL_KINDS, CellRecord, ModelRecord, dict_label
 
@@ -617,7 +618,8 @@ class ReportData:
         for recipe, reported in sorted(figures.items()):
             for f in reported:
                 matched = sorted((c for c in self.cells if c.record.kind == "trained" and c.recipe == recipe
-                                  and c.record.train_spec == c.record.eval_spec and f.matches(c.record.eval_set, c.record.scale)),
+                                  and c.record.train_spec == c.record.eval_spec and f.matches(c.record.eval_set, c.record.scale)
+                                  and (f.source != TARGET_SOURCE or c.record.eval_spec.split(":")[0] in TARGET_BACKENDS)),
                                  key=lambda c: (c.record.eval_spec, c.record.seed or 0, c.protocol))
                 if not matched:
                     out.append(PublishedRow(recipe, f, None, None))
