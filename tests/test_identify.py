@@ -383,7 +383,7 @@ def test_down_then_up_inputs(tmp_path: Path) -> None:
     assert _matched(result, expected) and result.scale == 3, report_text(result)
     text = report_text(result)
     assert "down x up product" in text and "scales searched: x2, x3, x4" in text
-    assert down_up_geometries((63, 94), (63, 93), 3) == ["modcrop"] and down_up_geometries((63, 93), (63, 93), 3) == ["either"]
+    assert down_up_geometries((63, 94), (63, 93), 3) == ["modcrop", "resize-to-fit"] and down_up_geometries((63, 93), (63, 93), 3) == ["either"]
 
 
 def test_non_integer_and_size_specified_scales(tmp_path: Path) -> None:

@@ -70,3 +70,23 @@ def test_several_lr_tags_without_the_lr_tag_is_one_line_with_a_pattern(tmp_path:
     with pytest.raises(DataError, match=r"several LR files per image \(tags: bicubic, nearest; .*"
                                         r"--pattern '\{name\}_SRF_\{scale\}_bicubic'$"):
         identify(folder, folder, specs=[SPEC])
+
+
+def test_down_then_up_after_resize_to_fit_is_identified(tmp_path: Path) -> None:
+    """The popular PyTorch SRCNN's own data preparation: the HR resized (Pillow BICUBIC) to a
+    multiple of the scale, down by 3 and up again, saved as NAME_bicubic_x3 at the fitted size."""
+    import skimage.data
+    from PIL import Image
+
+
+    (tmp_path / "hr").mkdir()
+    (tmp_path / "out").mkdir()
+    for name, (h, w) in (("a", (61, 50)), ("b", (47, 59))):
+        hr = Image.fromarray(np.ascontiguousarray(skimage.data.astronaut()[100:100 + h, 150:150 + w]))
+        hr.save(tmp_path / "hr" / f"{name}.png")
+        fit = hr.resize((w // 3 * 3, h // 3 * 3), Image.BICUBIC)
+        lr = fit.resize((fit.width // 3, fit.height // 3), Image.BICUBIC)
+        lr.resize(fit.size, Image.BICUBIC).save(tmp_path / "out" / f"{name}_bicubic_x3.png")
+    verdict = identify(tmp_path / "hr", tmp_path / "out").verdict
+    assert verdict.match and verdict.geometry == "resize-to-fit", verdict
+    assert (verdict.method.spec, verdict.method.up, verdict.method.compute) == ("pil:bicubic+aa", "pil:bicubic+aa", "uint8")

@@ -620,16 +620,17 @@ def geometries(hr_size: tuple[int, int], lr_size: tuple[int, int], scale: float 
 
 
 def down_up_geometries(hr_size: tuple[int, int], lr_size: tuple[int, int], scale: int) -> list[str]:
-    """Geometries of a down-then-up pair: ``either``/``full`` for an LR of the HR size, ``modcrop``
-    for one of the modcropped HR size.
+    """Geometries of a down-then-up pair: ``either``/``full`` for an LR of the HR size; ``modcrop``
+    and ``resize-to-fit`` (the HR resized to the multiple of the scale by the down spec, as the
+    popular PyTorch SRCNN's data preparation does, then down and up) for one of the modcropped size.
 
     >>> down_up_geometries((480, 320), (480, 320), 4), down_up_geometries((481, 321), (480, 320), 4)
-    (['either'], ['modcrop'])
+    (['either'], ['modcrop', 'resize-to-fit'])
     """
     cropped = tuple(n - n % scale for n in hr_size)
     if lr_size == hr_size:
         return ["either"] if cropped == hr_size else ["full"]
-    return ["modcrop"] if lr_size == cropped else []
+    return ["modcrop", "resize-to-fit"] if lr_size == cropped else []
 
 
 def _describe_sizes(hr_size: tuple[int, int], scale: float) -> str:
@@ -841,7 +842,10 @@ def _family_output(
     if m.up is None:
         return _down(x, m.spec, geometry, out_size, scale, None if shared is None else (shared, (m.channel, m.compute)))
     s = int(scale)  # type: ignore[arg-type]
-    base = modcrop(x, s) if geometry == "modcrop" else x
+    if geometry == "resize-to-fit":
+        base = resize(x, m.spec, size=(x.shape[0] // s * s, x.shape[1] // s * s))
+    else:
+        base = modcrop(x, s) if geometry == "modcrop" else x
     h, w = base.shape[:2]
     return resize(resize(base, m.spec, size=(h // s, w // s)), m.up, size=(h, w))
 
