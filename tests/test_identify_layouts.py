@@ -90,3 +90,14 @@ def test_down_then_up_after_resize_to_fit_is_identified(tmp_path: Path) -> None:
     verdict = identify(tmp_path / "hr", tmp_path / "out").verdict
     assert verdict.match and verdict.geometry == "resize-to-fit", verdict
     assert (verdict.method.spec, verdict.method.up, verdict.method.compute) == ("pil:bicubic+aa", "pil:bicubic+aa", "uint8")
+
+
+def test_identify_says_a_scale_came_from_the_folder_name(tmp_path: Path) -> None:
+    hr = np.ascontiguousarray(np.random.default_rng(3).integers(0, 256, (24, 20, 3), dtype=np.uint8))
+    (tmp_path / "HR").mkdir()
+    (tmp_path / "mine_x2").mkdir()
+    for name in ("a", "b"):
+        write_image(tmp_path / "HR" / f"{name}.png", hr)
+        write_image(tmp_path / "mine_x2" / f"{name}_MATLAB.png", resize(hr, "pil", scale="1/2"))
+    result = identify(tmp_path / "HR", tmp_path / "mine_x2")
+    assert result.scale_source == "from the folder name 'mine_x2', consistent with the sizes", result.scale_source

@@ -653,14 +653,16 @@ def _one_scale(hr: tuple[int, int], lr: tuple[int, int]) -> bool:
 
 
 def _choose_scales(
-    sizes: dict[str, tuple[tuple[int, int], tuple[int, int]]], scale: float | None, named: int | None
+    sizes: dict[str, tuple[tuple[int, int], tuple[int, int]]], scale: float | None, named: int | None,
+    named_by: str = "the file names",
 ) -> tuple[str, tuple[float | None, ...], str]:
-    """(mode, scales to search, how they were chosen)."""
+    """(mode, scales to search, how they were chosen); ``named`` is the scale the pairing read from
+    ``named_by`` (the file names, or a folder's name: :attr:`sr_audit.layouts.Pairing.scale_source`)."""
     given = _parse_scale(scale)
     integer = given is not None and given == int(given)
     options = (int(given),) if integer else ((named,) if named else DOWN_UP_SCALES)  # type: ignore[arg-type]
     if all(any(down_up_geometries(hr, lr, s) for s in options) for hr, lr in sizes.values()):
-        source = "given" if integer else ("from the file names" if named else "each of " + ", ".join(f"x{s}" for s in DOWN_UP_SCALES) + " searched")
+        source = "given" if integer else (f"from {named_by}" if named else "each of " + ", ".join(f"x{s}" for s in DOWN_UP_SCALES) + " searched")
         return "down-up", options, source
     if given is not None:
         for name, (hr, lr) in sizes.items():
@@ -677,7 +679,7 @@ def _choose_scales(
             seen = ", ".join(f"{name} x{'/'.join(map(str, f))}" for name, f in list(fits.items())[:6])
             raise ImageError(f"the pairs' sizes give inconsistent scales ({seen}); pass --scale S or split the folders")
         if named in common:
-            return "down", (named,), "from the file names, consistent with the sizes"
+            return "down", (named,), f"from {named_by}, consistent with the sizes"
         exact = [s for s in sorted(common) if all(hr[0] == lr[0] * s and hr[1] == lr[1] * s for hr, lr in sizes.values())]
         if len(common) == 1 or len(exact) == 1:
             return "down", ((exact or sorted(common))[0],), "inferred from the sizes"
@@ -1411,7 +1413,8 @@ def identify(
     pairing = pair_files(hr_dir, lr_dir, other_role="lr", pattern=pattern, scale=given if isinstance(given, int) else None)
     images = {p.name: _load(p.reference, p.other, p.name) for p in pairing.pairs}
     sizes = {n: ((int(hr.shape[0]), int(hr.shape[1])), (int(lr.shape[0]), int(lr.shape[1]))) for n, (hr, lr) in images.items()}
-    mode, scales, scale_source = _choose_scales(sizes, given, pairing.scale)
+    named_by = pairing.scale_source if pairing.scale_source and pairing.scale_source != "the names" else "the file names"
+    mode, scales, scale_source = _choose_scales(sizes, given, pairing.scale, named_by)
     installed = candidate_specs()
     spec_list = [str(backends.resolve(x)) for x in specs] if specs is not None else installed
     if not spec_list:
