@@ -619,7 +619,7 @@ class ReportData:
             for f in reported:
                 matched = sorted((c for c in self.cells if c.record.kind == "trained" and c.recipe == recipe
                                   and c.record.train_spec == c.record.eval_spec and f.matches(c.record.eval_set, c.record.scale)
-                                  and (f.source != TARGET_SOURCE or c.record.eval_spec.split(":")[0] in TARGET_BACKENDS)),
+                                  and (f.source != TARGET_SOURCE or ResizeSpec.parse(c.record.eval_spec).backend in TARGET_BACKENDS)),
                                  key=lambda c: (c.record.eval_spec, c.record.seed or 0, c.protocol))
                 if not matched:
                     out.append(PublishedRow(recipe, f, None, None))
