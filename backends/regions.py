@@ -25,6 +25,17 @@ clamped only at the image's edges. Two ways to give the ratio:
 * **rational**: the library computes the ratio from the sizes it is given, so the part's sizes
   are the whole's reduced ratio times an integer, ``k p -> k q`` (:func:`rational_axis`): the same
   ratio, and so the same floating-point number whatever precision the library divides in.
+
+Where no part computes the region exactly (a recursive prefilter over whole lines, a clip to the
+whole image's range), a backend module may instead define *bounds*::
+
+    resize_region_bounds(spec, image, size, scale, region, in_size=None) -> (lo, hi) | None
+
+with the same arguments and ``lo <= fn(image, size, scale)[:rows, :cols] <= hi`` elementwise, in
+the dtype the backend returns; the docstring says why the bounds hold, and the tests pin them
+against the whole image. ``identify``'s screen counts a pixel as a mismatch only where the LR lies
+outside the rounded bounds (rounding and saturation are monotone) and checks every whole-image
+result it scores against them.
 """
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -164,15 +165,20 @@ def _startup_noise_filtered() -> Iterator[None]:
                 os.write(2, b"".join(kept))
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+@functools.cache
 def _import_tensorflow() -> ModuleType:
-    """Import TensorFlow without its start-up log lines on the terminal.
+    """Import TensorFlow without its start-up log lines on the terminal (once per process: the
+    filter redirects the standard error through a file, which each region resize would pay for).
 
     ``TF_CPP_MIN_LOG_LEVEL=2`` is set first unless the environment sets it; the lines TensorFlow
     still writes while it imports and runs its first op (:data:`STARTUP_NOISE`) are dropped, the
     rest of what it writes then is passed through.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with _startup_noise_filtered():
+    with _IMPORT_LOCK, _startup_noise_filtered():  # one thread at a time redirects the standard error
         import tensorflow as tf
 
         tf.zeros((1,)).numpy()  # the runtime logs its start on the first op

@@ -354,10 +354,10 @@ def test_pair_score_is_the_metrics_psnr_bit_for_bit() -> None:
 
 
 def test_nonlocal_specs_differ_on_a_crop() -> None:
-    """Why NONLOCAL is never cut with a top-left crop of the image (its screen resizes the whole
-    image and keeps a region): scikit-image's bicubic clips to the image's own range, so a bright
-    pixel far from a crop changes the output inside it (float path, no rounding involved). The crops
-    the screen does take are pinned in tests/test_identify_crops.py."""
+    """Why NONLOCAL is never cut with a top-left crop of the image (its screen bounds the values
+    from a part, REGION_BOUNDS): scikit-image's bicubic clips to the image's own range, so a bright
+    pixel far from a crop changes the output inside it (float path, no rounding involved). The
+    crops and bounds the screen does take are pinned in tests/test_identify_crops.py."""
     hr = np.zeros((96, 96))
     hr[10:20, 10:20] = 0.5  # a sharp-edged square: the cubic spline overshoots around it
     hr[90, 90] = 1.0  # far from the top-left crop, but it raises the image's maximum

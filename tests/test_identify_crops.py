@@ -5,7 +5,9 @@
   of BSD100 (481x321 and 321x481, not multiples of any scale) and odd ones, at x2, x3 and x4, for
   ``modcrop``, ``full`` and ``resize-to-fit`` (481 -> 480) sizes, with an image part (``in_size``).
 * Every crop identify takes (``_crop_raw``) equals the whole image's output on its region, for
-  every installed spec at every geometry, with each rounding.
+  every installed spec at every geometry, with each rounding; for scikit-image's bicubic
+  (``NONLOCAL``), which has no exact part, the crop's bounds (``REGION_BOUNDS``) hold the whole
+  image's output and are one value on all but a few pixels.
 * The specs of ``SAME_OUTPUT`` compute what their canonical spec computes.
 * Why the helpers decline what they decline: torch's uint8 weights precision chosen per call,
   Pillow 13's pass order chosen from the sizes.
@@ -21,6 +23,8 @@ from sr_audit.backends.selection import backend_status
 from sr_audit import backends
 from sr_audit.audit.identify import (
     FLOAT_ROUNDINGS,
+    NONLOCAL,
+    REGION_BOUNDS,
     REGION_RESIZERS,
     SAME_OUTPUT,
     Method,
@@ -127,6 +131,79 @@ def test_region_helpers_on_an_image_part(name: str) -> None:
     assert name == "skimage" or computed
 
 
+def _bounds_hold(got, whole: np.ndarray, image: np.ndarray, label: object, tight: bool = True) -> None:
+    """``got`` = (lo, hi) holds ``whole`` and, when ``tight``, is one value on all but a few pixels
+    (uint8), or at most the helper's tolerance wide (float)."""
+    from sr_audit.backends.scikit_image import BOUNDS_TOLERANCE
+
+    assert got is not None, label
+    lo, hi = got
+    assert lo.shape == whole.shape and lo.dtype == whole.dtype == hi.dtype, label
+    assert np.all((lo <= whole) & (whole <= hi)), label
+    if not tight:
+        return
+    if whole.dtype == np.uint8:
+        assert np.count_nonzero(lo != hi) <= 0.001 * lo.size, label
+    else:
+        assert np.max(hi - lo) <= 2.000001 * BOUNDS_TOLERANCE * (1 + np.abs(image).max()), label
+
+
+@pytest.mark.parametrize("name", sorted(REGION_BOUNDS))
+def test_region_bounds_hold_the_whole_image(name: str) -> None:
+    """A bounds helper's (lo, hi) hold the whole image's output on the region, given the whole
+    image (by size, at x2, x3, x4 and the sizes of modcrop, full and resize-to-fit) or only a part
+    of it (``in_size``: the second step of resize-to-fit), on uint8 and float, with and without
+    antialiasing; a part too small for the helper's tail is declined."""
+    if not _installed(name):
+        pytest.skip(f"backend {name} is not installed")
+    module, attr = REGION_BOUNDS[name].split(":")
+    helper = getattr(importlib.import_module(module), attr)
+    specs = [s for s in candidate_specs() if backends.resolve(s).backend == name and s in NONLOCAL]
+    assert specs
+    rng = np.random.default_rng(11)
+    small = rng.integers(0, 256, (97, 131, 3), dtype=np.uint8)
+    mid = rng.integers(0, 256, (321, 480, 3), dtype=np.uint8)
+    for spec in specs:
+        parsed = backends.resolve(spec)
+        fn, conv = _resizer(parsed)
+        for image in (small, small / 255.0):
+            for s in (2, 3, 4):
+                for size in _out_sizes(image.shape[:2], s):
+                    out, scales = plan_output(image.shape[:2], size=size, rule=conv.size_rule)
+                    region = (min(out[0], 16), min(out[1], 16))
+                    _bounds_hold(helper(parsed, image, out, scales, region), fn(image, out, scales)[:16, :16], image, (spec, s, size))
+        out, scales = plan_output((321, 480), size=(107, 160), rule=conv.size_rule)
+        for image in (mid, mid / 255.0):
+            whole = fn(image, out, scales)[:64, :64]
+            _bounds_hold(helper(parsed, image[: 3 * 64 + 40, : 3 * 64 + 40], out, scales, (64, 64), in_size=(321, 480)),
+                         whole, image, (spec, "part"))
+            assert helper(parsed, image[:150, :150], out, scales, (64, 64), in_size=(321, 480)) is None, spec
+
+
+def test_region_bounds_from_a_part_allow_for_the_whole_clip() -> None:
+    """Why bounds from a part widen the clip: scikit-image clips to the whole image's range, which a
+    bright pixel far from the part raises, so the cubic spline's overshoot inside the part is kept
+    there. The part's own range would cut it (a crop taken as the whole image is wrong); the
+    bounds given ``in_size`` still hold the whole image's output."""
+    if not _installed("skimage"):
+        pytest.skip("scikit-image is not installed")
+    from sr_audit.backends.scikit_image import resize_region_bounds
+
+    image = np.zeros((240, 240))
+    image[10:20, 10:20] = 0.5  # a sharp-edged square: the spline overshoots around it
+    image[230, 230] = 1.0  # outside the part, but it raises the image's maximum
+    for spec in sorted(NONLOCAL):
+        parsed = backends.resolve(spec)
+        fn, conv = _resizer(parsed)
+        out, scales = plan_output((240, 240), size=(100, 100), rule=conv.size_rule)  # x2.4: fractional positions
+        whole = fn(image, out, scales)[:16, :16]
+        part = image[:120, :120]
+        assert whole.max() > 0.5 + 1e-3, spec  # the overshoot the whole image keeps
+        _, hi = resize_region_bounds(parsed, part, out, scales, (16, 16))  # the part as if it were the image
+        assert not np.all(whole <= hi), spec
+        _bounds_hold(resize_region_bounds(parsed, part, out, scales, (16, 16), in_size=(240, 240)), whole, image, spec, tight=False)
+
+
 @pytest.mark.slow
 # BSD100's portrait size and an odd one; the landscape 481x321 is its transpose, which
 # test_region_helpers_equal_the_whole_image pins bit for bit for every helper (it cost 11 s here).
@@ -154,11 +231,15 @@ def test_crops_equal_the_whole_image_at_every_geometry(hr_size: tuple[int, int])
                     if crop is None:
                         continue
                     cropped.add((geometry, backends.resolve(spec).backend))
-                    raw, (h, w) = crop
+                    h, w = crop.region
                     assert h >= 40 and w >= 40, (spec, geometry, s)
+                    assert (crop.lo is not crop.hi) == (spec in NONLOCAL), (spec, geometry, s)  # bounds only there
                     for other in (x for x in comps if x.method.compute == c.method.compute):
-                        assert np.array_equal(_finish(raw, other.method)[:h, :w], pair.output(other)[:h, :w]), (
-                            spec, geometry, s, other.method.label)
+                        whole = pair.output(other)[:h, :w]
+                        lo, hi = _finish(crop.lo, other.method)[:h, :w], _finish(crop.hi, other.method)[:h, :w]
+                        assert np.all((lo <= whole) & (whole <= hi)), (spec, geometry, s, other.method.label)
+                        if other.method.rounding != "truncate":  # at x3 its values sit on integers, +- noise
+                            assert np.count_nonzero(lo != hi) <= 0.001 * lo.size, (spec, geometry, s, other.method.label)
     for geometry in ("full", "resize-to-fit"):
         for name in ("matlab", "matlab-legacy", *REGION_RESIZERS):
             if _installed(name):

@@ -64,8 +64,11 @@ fraction by ``1 - k / N``. The parts:
 * a backend's region resize (:data:`REGION_RESIZERS`, :mod:`sr_audit.backends.regions`): the
   library is given the whole image's ratio (Pillow's box, TensorFlow's ``ScaleAndTranslate``,
   PyTorch's scale factor, scipy's zoom factors) or a part whose sizes have it exactly, and the
-  whole region is compared; the specs of :data:`NONLOCAL` (scikit-image's bicubic, whose spline
-  prefilter reads whole lines) prefilter the whole image and zoom only the region;
+  whole region is compared;
+* the specs of :data:`NONLOCAL` (scikit-image's bicubic, whose spline prefilter reads whole lines
+  and whose clip reads the whole image's range) have no exact part: their helper of
+  :data:`REGION_BOUNDS` bounds the whole image's values on the region from a part, and a pixel
+  counts as a mismatch only where the LR lies outside the rounded bounds;
 * otherwise, at modcrop/either, an HR crop aligned to the scale, so every output pixel away from
   the cut maps to the same HR pixels with the same weights (the :attr:`Search.margin` LR rows and
   columns at the cut are not compared); at ``full`` and ``resize-to-fit`` (a ratio that is not
@@ -85,8 +88,8 @@ pair's best exact fraction minus :meth:`Equivalence.slack` (the most an equal ou
 the match criterion on a matched pair (so every match is known), or below the
 :attr:`Search.nearest`-th best distinct output on a pair nothing matches; this is checked against
 the floor the scoring ends with. Every method scored on the whole image after a crop screen is
-checked against its crop outputs; one disagreement makes the pair be re-scored without pruning, and
-the report says so. The verdict's candidates are then scored until each one's best computation on
+checked against its crop outputs (equal, or within the bounds); one disagreement makes the pair be
+re-scored without pruning, and the report says so. The verdict's candidates are then scored until each one's best computation on
 each pair is known (a computation whose bound is below the best exact fraction the method already
 has there cannot be it). Computations run ``Search.workers`` families at a time (a family:
 the methods one resize serves, every rounding of a float resize, and the specs of
@@ -163,10 +166,10 @@ CROPPABLE: frozenset[str] = frozenset({"modcrop", "either"})
 CROP_BY_RATIO: frozenset[str] = frozenset({"matlab", "matlab-legacy"})
 
 #: Specs whose output at a pixel depends on the whole image, so no top-left crop of the image
-#: bounds them: scikit-image's order-3 zoom runs an IIR spline prefilter along each axis and clips
+#: computes it: scikit-image's order-3 zoom runs an IIR spline prefilter along each axis and clips
 #: the result to the image's own min..max (pinned by ``tests/test_identify.py``). Their screen is
-#: their region resize (:data:`REGION_RESIZERS`) of the whole image: the prefilter runs whole and
-#: only the zoom is cut.
+#: bounds from a part (:data:`REGION_BOUNDS`), at every geometry; at resize-to-fit the first step's
+#: part is its exact region resize (:data:`REGION_RESIZERS`).
 NONLOCAL: frozenset[str] = frozenset({"skimage:bicubic+aa", "skimage:bicubic-aa"})
 
 #: Backends whose module computes the top-left region of a resize from the part of the image it
@@ -181,6 +184,19 @@ REGION_RESIZERS: dict[str, str] = {
     "torch": "sr_audit.backends.pytorch:resize_region",
     "skimage": "sr_audit.backends.scikit_image:resize_region",
 }
+
+#: Backends whose module bounds the top-left region of a resize from a part of the image where no
+#: part computes it exactly (:mod:`sr_audit.backends.regions`, "bounds"): name -> "module:function".
+#: scikit-image's bicubic at resize-to-fit: its second step's prefilter and clip read the whole
+#: first step, which the bounds spare (pinned by ``tests/test_identify_crops.py``).
+REGION_BOUNDS: dict[str, str] = {
+    "skimage": "sr_audit.backends.scikit_image:resize_region_bounds",
+}
+
+#: First-step rows and columns beyond ``s * crop`` that a resize-to-fit screen gives a
+#: :data:`REGION_BOUNDS` helper (scikit-image needs its kernel's reach, its Gaussian's radius twice
+#: and ``SPLINE_TAIL``, 20: at most 38 at x4).
+_BOUNDS_PART = 40
 
 #: Specs that compute, for every input, bit for bit what another spec computes (alias -> that
 #: spec): the MATLAB port resizes ``triangle`` and ``bilinear`` with one kernel function and width,
@@ -957,16 +973,13 @@ def _applicable(comp: _Computation, hr: np.ndarray, lr: np.ndarray) -> bool:
     return applies(m.channel, hr, lr) and all(dtype in conventions_of(s).dtypes for s in specs)
 
 
-def _region(
-    x: np.ndarray, spec: str, region: tuple[int, int], *, size: tuple[int, int] | None = None,
-    scale: float | None = None, in_size: tuple[int, int] | None = None,
-) -> np.ndarray | None:
-    """``resize(X, spec, size=size or scale=scale)[:region[0], :region[1]]`` bit for bit through
-    the backend's ``resize_region`` (:data:`REGION_RESIZERS`), where ``X`` is ``x`` or, given
-    ``in_size``, an image of that size whose top-left part ``x`` is; None where the backend has
-    no such helper, or it declines (:mod:`sr_audit.backends.regions`)."""
+def _helper(registry: dict[str, str], x: np.ndarray, spec: str, region: tuple[int, int], size: tuple[int, int] | None,
+            scale: float | None, in_size: tuple[int, int] | None) -> Any:
+    """What the backend's helper of ``registry`` returns for the top-left ``region`` of ``spec``'s
+    resize (:func:`_region`, :func:`_region_bounds`); None where it has none or the region is the
+    whole output."""
     parsed = backends.resolve(spec)
-    path = REGION_RESIZERS.get(parsed.backend)
+    path = registry.get(parsed.backend)
     if path is None:
         return None
     module, name = path.split(":")
@@ -978,6 +991,41 @@ def _region(
     return helper(parsed, x, out, scales, region, in_size=None if in_size is None else whole)
 
 
+def _region(
+    x: np.ndarray, spec: str, region: tuple[int, int], *, size: tuple[int, int] | None = None,
+    scale: float | None = None, in_size: tuple[int, int] | None = None,
+) -> np.ndarray | None:
+    """``resize(X, spec, size=size or scale=scale)[:region[0], :region[1]]`` bit for bit through
+    the backend's ``resize_region`` (:data:`REGION_RESIZERS`), where ``X`` is ``x`` or, given
+    ``in_size``, an image of that size whose top-left part ``x`` is; None where the backend has
+    no such helper, or it declines (:mod:`sr_audit.backends.regions`)."""
+    return _helper(REGION_RESIZERS, x, spec, region, size, scale, in_size)  # type: ignore[no-any-return]
+
+
+def _region_bounds(
+    x: np.ndarray, spec: str, region: tuple[int, int], *, size: tuple[int, int] | None = None,
+    scale: float | None = None, in_size: tuple[int, int] | None = None,
+) -> _Crop | None:
+    """Bounds of :func:`_region`'s values from the backend's :data:`REGION_BOUNDS` helper, for
+    the specs of :data:`NONLOCAL`; None where it has none or declines."""
+    bounds = _helper(REGION_BOUNDS, x, spec, region, size, scale, in_size)
+    return None if bounds is None else _Crop(*bounds, region=(int(region[0]), int(region[1])))
+
+
+@dataclass(frozen=True)
+class _Crop:
+    """A computation's unrounded output on a top-left part: ``lo`` and ``hi`` bound the whole
+    image's values on ``region`` (the same array where the part computes them exactly)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    region: tuple[int, int]
+
+    @classmethod
+    def exact(cls, raw: np.ndarray, region: tuple[int, ...]) -> _Crop:
+        return cls(raw, raw, (int(region[0]), int(region[1])))
+
+
 def _full_mapping(spec: str, in_size: tuple[int, int], out_size: tuple[int, int], scale: float | None) -> dict[str, Any]:
     """How :func:`_down` resizes at ``full``: by the scale ``1/s`` when the backend's size rule gives
     ``out_size``, else by the size (the keyword arguments of :func:`resize`)."""
@@ -986,10 +1034,10 @@ def _full_mapping(spec: str, in_size: tuple[int, int], out_size: tuple[int, int]
     return {"size": out_size}
 
 
-def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray, tuple[int, int]] | None:
+def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> _Crop | None:
     """``c``'s unrounded output on a top-left part of the image and the LR region where it equals
-    the whole image's (module docstring, "Search"), or None when ``c`` has no such part or the
-    part is the whole image."""
+    (or, from a :data:`REGION_BOUNDS` helper, bounds) the whole image's (module docstring,
+    "Search"), or None when ``c`` has no such part or the part is the whole image."""
     m = c.method
     hr_size = (int(pair.hr.shape[0]), int(pair.hr.shape[1]))
     nonlocal_ = m.spec in NONLOCAL or m.up in NONLOCAL
@@ -997,9 +1045,12 @@ def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray,
     if c.geometry in CROPPABLE:
         s = int(c.scale)  # type: ignore[arg-type]
         if m.up is None and tuple(blocks) != pair.size:
-            raw = _region(modcrop(pair.plane(m.channel, m.compute), s), m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
+            x = modcrop(pair.plane(m.channel, m.compute), s)
+            if nonlocal_:
+                return _region_bounds(x, m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
+            raw = _region(x, m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
             if raw is not None:
-                return raw, tuple(blocks)  # type: ignore[return-value]
+                return _Crop.exact(raw, blocks)
         if nonlocal_:
             return None
         step = s if m.up is not None else 1  # output pixels per LR-scale block
@@ -1009,46 +1060,55 @@ def _crop_raw(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray,
             return None
         x = pair.plane(m.channel, m.compute)[: blocks[0] * s, : blocks[1] * s]
         region = tuple(o - (search.margin * step if o < side else 0) for o, side in zip(out_size, pair.size))
-        return _family_output(x, m, "either", out_size, c.scale), region  # type: ignore[return-value]
+        return _Crop.exact(_family_output(x, m, "either", out_size, c.scale), region)
     if m.up is not None or c.geometry not in ("full", "resize-to-fit") or tuple(blocks) == pair.size:
         return None
     if m.spec.split(":")[0] in CROP_BY_RATIO:
         return _crop_by_ratio(pair, c, search)
     x = pair.plane(m.channel, m.compute)
     if c.geometry == "full":
-        raw = _region(x, m.spec, tuple(blocks), **_full_mapping(m.spec, hr_size, pair.size, c.scale))  # type: ignore[arg-type]
-        return None if raw is None else (raw, tuple(blocks))  # type: ignore[return-value]
+        mapping = _full_mapping(m.spec, hr_size, pair.size, c.scale)
+        if nonlocal_:
+            return _region_bounds(x, m.spec, tuple(blocks), **mapping)  # type: ignore[arg-type]
+        raw = _region(x, m.spec, tuple(blocks), **mapping)  # type: ignore[arg-type]
+        return None if raw is None else _Crop.exact(raw, blocks)
     s = int(c.scale)  # type: ignore[arg-type]
     fit = (hr_size[0] // s * s, hr_size[1] // s * s)
-    if nonlocal_:  # the second step reads the whole first one: compute it whole, once for +aa and -aa
-        mid = _first_step(pair, x, m, fit)
-        raw = _region(mid, m.spec, tuple(blocks), size=pair.size)  # type: ignore[arg-type]
-        return None if raw is None else (raw, tuple(blocks))  # type: ignore[return-value]
     # the second step maps by s exactly: its crop needs the first step's top-left rows and columns
-    # of s * (blocks + margin) (capped at the image), computed on a part of the HR where it can be
-    mid_rows = tuple(min(f, s * (b + search.margin)) for f, b in zip(fit, blocks))
-    mid = _region(x, m.spec, mid_rows, size=fit)  # type: ignore[arg-type]
-    if mid is None:
-        mid = _first_step(pair, x, m, fit)[: mid_rows[0], : mid_rows[1]]
+    # of s * (blocks + margin) (capped at the image), computed on a part of the HR where it can be;
+    # a nonlocal second step reads the whole first one, so it is bounded from a larger part
+    mid_rows = tuple(min(f, s * b + (_BOUNDS_PART if nonlocal_ else s * search.margin)) for f, b in zip(fit, blocks))
+    mid = _first_step(pair, x, m, fit, mid_rows)
+    if nonlocal_:
+        return _region_bounds(mid, m.spec, tuple(blocks), size=pair.size, in_size=fit)  # type: ignore[arg-type]
     raw = _region(mid, m.spec, tuple(blocks), size=pair.size, in_size=fit)  # type: ignore[arg-type]
     if raw is not None:
-        return raw, tuple(blocks)  # type: ignore[return-value]
+        return _Crop.exact(raw, blocks)
     aligned = tuple(r // s for r in mid_rows)
     raw = resize(mid[: aligned[0] * s, : aligned[1] * s], m.spec, size=aligned)
     region = tuple(min(b, a - (search.margin if a < side else 0)) for b, a, side in zip(blocks, aligned, pair.size))
-    return raw, region  # type: ignore[return-value]
+    return _Crop.exact(raw, region)
 
 
-def _first_step(pair: _Pair, x: np.ndarray, m: Method, fit: tuple[int, int]) -> np.ndarray:
-    """The whole first step of ``m`` at resize-to-fit, through the pair's shared store where
+def _first_step(pair: _Pair, x: np.ndarray, m: Method, fit: tuple[int, int], rows: tuple[int, int]) -> np.ndarray:
+    """The top-left ``rows`` of the first step of ``m`` at resize-to-fit: a region resize where the
+    backend has one, else the whole step cut; through the pair's shared store where
     :func:`_step_spec` proves it common to several specs (as :func:`_down` computes it)."""
     common = _step_spec(m.spec, (int(x.shape[0]), int(x.shape[1])), fit)
-    if common is None:
-        return resize(x, m.spec, size=fit)
-    return pair.shared.get((m.channel, m.compute, common, fit), lambda: resize(x, common, size=fit))
+    spec = m.spec if common is None else common
+
+    def compute() -> np.ndarray:
+        part = _region(x, spec, rows, size=fit)
+        if part is not None:
+            return part
+        if common is None:
+            return resize(x, spec, size=fit)[: rows[0], : rows[1]]
+        return pair.shared.get((m.channel, m.compute, common, fit), lambda: resize(x, common, size=fit))[: rows[0], : rows[1]]
+
+    return compute() if common is None else pair.shared.get((m.channel, m.compute, common, fit, rows), compute)
 
 
-def _crop_by_ratio(pair: _Pair, c: _Computation, search: Search) -> tuple[np.ndarray, tuple[int, int]] | None:
+def _crop_by_ratio(pair: _Pair, c: _Computation, search: Search) -> _Crop | None:
     """The crop of a :data:`CROP_BY_RATIO` backend at ``full`` or ``resize-to-fit``: a top-left HR
     crop resized by the whole image's ratio, compared away from the cut."""
     m = c.method
@@ -1076,42 +1136,58 @@ def _crop_by_ratio(pair: _Pair, c: _Computation, search: Search) -> tuple[np.nda
         min(o, side) - (search.margin if n < full else 0)
         for o, side, n, full in zip(raw.shape[:2], pair.size, cut, hr_size)
     )
-    return raw, region  # type: ignore[return-value]
+    return _Crop.exact(raw, region)
 
 
 def _crop_bounds(
     pair: _Pair, comps: list[_Computation], search: Search
-) -> tuple[dict[_Computation, float], dict[_Computation, tuple[np.ndarray, tuple[int, int]]]]:
+) -> tuple[dict[_Computation, float], dict[_Computation, _Crop]]:
     """Upper bounds of the whole-image exact fraction from top-left crops (module docstring), and
-    each crop's rounded output on its compared region; one crop per family, ``search.workers``
-    families at a time."""
+    each crop's rounded output (or bounds) on its compared region; one crop per family,
+    ``search.workers`` families at a time. Where a crop only bounds the values, a pixel counts
+    as a mismatch when the LR lies outside the rounded bounds in some channel (every rounding and
+    saturation is monotone)."""
     groups: dict[tuple[Any, ...], list[_Computation]] = {}
     for c in comps:
         groups.setdefault(c.family, []).append(c)
     n = pair.size[0] * pair.size[1]
 
-    def run(group: list[_Computation]) -> list[tuple[_Computation, float, np.ndarray, tuple[int, int]]]:
+    def run(group: list[_Computation]) -> list[tuple[_Computation, float, _Crop]]:
         crop = _crop_raw(pair, group[0], search)
         if crop is None:
             return []
-        values, (h, w) = crop
+        h, w = crop.region
         if h < 1 or w < 1:
             return []
         lr = pair.lr[:h, :w]
         found = []
         for c in group:
-            out = _finish(values, c.method)[:h, :w]
-            mismatches = h * w - int(np.count_nonzero(_every_channel(out == lr)))
-            found.append((c, 1.0 - mismatches / n, out, (h, w)))
+            lo = _finish(crop.lo, c.method)[:h, :w]
+            if crop.lo is crop.hi:
+                hi, possible = lo, lo == lr
+            else:
+                hi = _finish(crop.hi, c.method)[:h, :w]
+                possible = (lo <= lr) & (lr <= hi)
+            mismatches = h * w - int(np.count_nonzero(_every_channel(possible)))
+            found.append((c, 1.0 - mismatches / n, _Crop(lo, hi, (h, w))))
         return found
 
     bounds: dict[_Computation, float] = {}
-    crops: dict[_Computation, tuple[np.ndarray, tuple[int, int]]] = {}
+    crops: dict[_Computation, _Crop] = {}
     for found in _map(run, list(groups.values()), search.workers):
-        for c, bound, out, region in found:
+        for c, bound, crop in found:
             bounds[c] = bound
-            crops[c] = (out, region)
+            crops[c] = crop
     return bounds, crops
+
+
+def _within(out: np.ndarray, crop: _Crop) -> bool:
+    """Whether a whole-image output agrees with a screen's crop of it (equal, or within its bounds)."""
+    h, w = crop.region
+    part = out[:h, :w]
+    if crop.lo is crop.hi:
+        return np.array_equal(part, crop.lo)
+    return bool(np.all((crop.lo <= part) & (part <= crop.hi)))
 
 
 def _map(fn: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
@@ -1171,7 +1247,7 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
             kept[c] = out
 
     bounds: dict[_Computation, float] = {}
-    crops: dict[_Computation, list[tuple[np.ndarray, tuple[int, int]]]] = {}
+    crops: dict[_Computation, list[_Crop]] = {}
     fine: set[tuple[Any, ...]] = set()  # families screened on the screen_side crop too
 
     def screen(comps: list[_Computation], side: int) -> None:
@@ -1232,7 +1308,7 @@ def _search_pair(pair: _Pair, search: Search, criterion: MatchCriterion, equival
         batch = [d for f in families for d in members[f] if not rows[d]["scored"]]
         for d, out, *scores in _whole_image(pair, batch, equivalence, search.workers):
             record(d, out, *scores)
-            faithful = faithful and all(np.array_equal(out[:h, :w], crop) for crop, (h, w) in crops[d])
+            faithful = faithful and all(_within(out, crop) for crop in crops[d])
     if not faithful:  # a backend whose crop is not its whole image there: no pruning on this pair
         for scored in _whole_image(pair, [c for c in pair.comps if not rows[c]["scored"]], equivalence, search.workers):
             record(*scored)
