@@ -89,11 +89,12 @@ the match criterion on a matched pair (so every match is known), or below the
 :attr:`Search.nearest`-th best distinct output on a pair nothing matches; this is checked against
 the floor the scoring ends with. Every method scored on the whole image after a crop screen is
 checked against its crop outputs (equal, or within the bounds); one disagreement makes the pair be
-re-scored without pruning, and the report says so. The verdict's candidates are then scored until each one's best computation on
-each pair is known (a computation whose bound is below the best exact fraction the method already
-has there cannot be it). Computations run ``Search.workers`` families at a time (a family:
-the methods one resize serves, every rounding of a float resize, and the specs of
-:data:`SAME_OUTPUT`); a resize-to-fit first step that two specs compute bit for bit alike (the
+re-scored without pruning, and the report says so. The verdict's candidates are then scored until
+each one's best computation on each pair is known (a computation whose bound is below the best
+exact fraction the method already has there cannot be it). ``Search.workers`` pairs are searched
+at a time, each by one thread (a single pair: that many families at a time; a family: the methods
+one resize serves, every rounding of a float resize, and the specs of :data:`SAME_OUTPUT`); a
+resize-to-fit first step that two specs compute bit for bit alike (the
 ``+aa`` and ``-aa`` forms of a backend of :data:`AA_IDENTITY_BELOW`, whose antialiasing is a copy
 at that ratio) is computed once for both.
 """
@@ -349,8 +350,9 @@ class Search:
     nearest : int
         Distinct candidates kept exact on a pair nothing matches, and shown when nothing matches.
     workers : int
-        Threads that resize the whole-image computations of a pair at once (the libraries release
-        the GIL in their resampling loops); the results do not depend on it.
+        Threads: pairs searched at once, each by one thread (for a single pair, its families
+        resized at once; the libraries release the GIL in their resampling loops). The results do
+        not depend on it.
     """
 
     prune: bool = True
@@ -1520,16 +1522,27 @@ def identify(
     summaries: list[dict[str, Any]] = []
     wins: dict[str, int] = {}
     notes: list[str] = []
-    for name in tqdm(list(pairs), desc="identify", unit="pair", disable=None if progress else True):
-        results[name] = _search_pair(pairs[name], search, criterion, equivalence)
-        summary, winners = _pair_summary(pairs[name], results[name], order, criterion, equivalence)
+    # search.workers pairs at a time, each by one thread (a single pair gets them all): the threads
+    # then overlap whole searches, not only the resizes one family at a time leaves between them
+    inner = replace(search, workers=1) if len(pairs) > 1 else search
+
+    def search_pair(name: str) -> tuple[_PairResult, dict[str, Any], set[str]]:
+        res = _search_pair(pairs[name], inner, criterion, equivalence)
+        summary, winners = _pair_summary(pairs[name], res, order, criterion, equivalence)
+        res.outputs.clear()
+        pairs[name].release()
+        return res, summary, winners
+
+    names = list(pairs)
+    done = _map(search_pair, names, search.workers if len(pairs) > 1 else 1)
+    for name, (res, summary, winners) in tqdm(zip(names, done), total=len(names), desc="identify", unit="pair",
+                                              disable=None if progress else True):
+        results[name] = res
         summaries.append(summary)
         for label in winners:
             wins[label] = wins.get(label, 0) + 1
-        if results[name].exhaustive:
+        if res.exhaustive:
             notes.append(f"pair {name}: a crop output differed from its whole image there; re-scored without pruning")
-        results[name].outputs.clear()
-        pairs[name].release()
 
     everywhere = set.intersection(*({c.method.label for c in p.comps} for p in pairs.values()))
     most = max(n for label, n in wins.items() if label in everywhere or not everywhere)
