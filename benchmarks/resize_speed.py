@@ -21,31 +21,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from sr_audit.io_util import installed_version
+from sr_audit.io_util import cpu_model, installed_version
 
 SIZE = 512
 SCALES = {"x1/3": 1 / 3, "x3": 3.0}
 BASELINE = "Pillow F (float32)"
 NUMPY_TARGET = 5.0
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (falls back to platform.processor())."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def versions() -> dict[str, str]:

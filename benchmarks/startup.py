@@ -21,9 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from resize_speed import cpu_model
-
 from sr_audit.cli.main import COMMANDS
+from sr_audit.io_util import cpu_model
 
 HELP_TARGET_S = 0.5
 BASELINE = "python -c pass"

@@ -10,7 +10,8 @@ use it:
 - :func:`json_number`, :func:`json_ready`: the rule for numbers JSON has no literal for, used
   wherever JSON is written: ``inf`` is the string ``"inf"``, ``-inf`` is ``"-inf"``, NaN is
   ``null`` (a missing value).
-- :func:`installed_version`: the version of an installed distribution.
+- :func:`installed_version`: the version of an installed distribution; :func:`cpu_model`: the
+  CPU's model name (what benchmarks and the matrix's run records print of the machine).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import importlib.metadata
 import json
 import math
 import os
+import platform
 import secrets
 import socket
 from collections.abc import Mapping
@@ -161,3 +163,15 @@ def installed_version(distribution: str) -> str | None:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` (falls back to ``platform.processor()``)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

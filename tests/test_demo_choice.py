@@ -27,6 +27,7 @@ from sr_audit.errors import DataError, SrAuditError
 from sr_audit.image_io import write_image
 from sr_audit.matrix import MatrixPlan
 from sr_audit.matrix.plan import NEAR_PAPER, QUICK_DEMO, choose_defaults, describe_choice
+from sr_audit.matrix.runs import read_runs
 from sr_audit.matrix.store import Store
 from sr_audit.matrix.work import build_workload
 
@@ -266,6 +267,9 @@ def test_matrix_and_train_commands_run_on_a_per_scale_eval_folder(train_folder: 
     records = Store(store).cell_records()
     assert sorted((r.scale, r.kind) for r in records) == [(2, "bicubic"), (2, "trained"), (3, "bicubic"), (3, "trained")]
     assert len({canonical(r.data) for r in records}) == 2  # each scale its own images
+    (run,) = read_runs(store)  # the command recorded its run: options named everything, so no choice line
+    assert run.command.startswith("sr-audit matrix --train pil --eval pil --scales 2,3 --data ") and run.configuration == ""
+    assert (run.cells_total, run.cells_computed, run.models_trained) == (4, 4, 2)
     code = main_from_args(["train", "--backend", "pil", "--scale", "3", "--data", str(train_folder), "--eval-data",
                            str(set5), "--data-root", str(tmp_path), "--steps", "2", "--no-progress",
                            "--out", str(tmp_path / "run")])

@@ -162,6 +162,7 @@ def main_from_args(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser(_command_of(argv))
         args = parser.parse_args(argv)
+        args.argv = argv  # the command line as given, for the records that name it (sr_audit.matrix.runs)
         if getattr(args, "func", None) is None:
             parser.print_help()
             return 2

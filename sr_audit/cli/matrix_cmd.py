@@ -18,7 +18,9 @@ in its network space (Y or RGB), and the report shows its published figures besi
 cells. ``--model FILE_OR_FACTORY`` (repeatable) adds pretrained models as rows, evaluated on every
 eval spec and never trained: how much a model loses when its LR comes from another library.
 
-The library runs the cells (:func:`sr_audit.matrix.run_matrix`); this command then writes the report
+The library runs the cells (:func:`sr_audit.matrix.run_matrix`); this command then records the run
+in the store (:mod:`sr_audit.matrix.runs`: the command, the configuration line, wall time, machine;
+the report's "How this store was made"), writes the report
 (:func:`sr_audit.report.write_report`) and prints the summary of the run's cells
 (:func:`sr_audit.report.summary_tables`: the report's own train x eval tables and labels).
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from datetime import datetime, timezone
 
 import torch
 
@@ -45,6 +48,7 @@ from sr_audit.matrix.plan import (
     choose_defaults,
     describe_choice,
 )
+from sr_audit.matrix.runs import RunRecord, command_line, machine_description, record_run
 from sr_audit.matrix.store import Store
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, recipe_names
@@ -113,9 +117,16 @@ def _run(args: argparse.Namespace) -> int:
     line = describe_choice(choice, plan)
     if line:
         print(line, flush=True)
-    if resolve_device(plan.device).type == "cpu":
+    device = resolve_device(plan.device)
+    if device.type == "cpu":
         retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress)
+    record_run(result.store, RunRecord(
+        command=command_line(args.argv), configuration=line, started=started, wall_seconds=round(result.seconds, 1),
+        cells_total=result.cells_total, cells_computed=result.computed, models_trained=result.trained,
+        machine=machine_description(str(device) if args.executor == "local" else f"{args.executor} executor",
+                                    torch.get_num_threads())))
     store = Store(result.store)
     report = None if args.no_report else write_report(store)
     print(format_result(result, summary_tables(store, result.cell_keys), report))

@@ -22,6 +22,7 @@ from sr_audit.report.plots import DPI, finding_png, heatmaps_png
 from sr_audit.report.tables import (METRIC_LABELS, PUBLISHED_TITLE, SEED_SPREAD_RULE, VIEWS, Cell, Finding,
                                     PublishedComparison, ReportData, TextTable, build, fmt)
 from sr_audit.io_util import atomic_write_bytes
+from sr_audit.matrix.runs import RunRecord, read_runs
 from sr_audit.matrix.store import CROP_ROLES, Store
 
 #: Metrics in report order: luma first, as SR papers report it.
@@ -29,6 +30,9 @@ REPORT_METRICS: tuple[str, ...] = ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb")
 
 #: Title of the report's opening section.
 FINDING_TITLE = "Finding"
+
+#: Title of the section of the store's run records (:mod:`sr_audit.matrix.runs`).
+RUNS_TITLE = "How this store was made"
 
 #: How to read the report; shared by the markdown and the HTML.
 DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -209,7 +213,7 @@ def _visuals(store: Store, data: ReportData) -> list[_Visual]:
 
 def _markdown(store: Store, data: ReportData, opening: _Opening, sections: list[tuple[Any, list[_Figure]]],
               visuals: list[_Visual], published: PublishedComparison | None, header: dict[str, Any], out: Path,
-              notes: list[str], group_notes: dict[str, list[str]]) -> str:
+              notes: list[str], group_notes: dict[str, list[str]], runs: TextTable | None) -> str:
     lines = ["# sr-audit report", "",
              f"Store `{store.root}` · generated {header['generated']} by sr-audit {header['version']} · "
              f"{header['summary']}", "", f"## {FINDING_TITLE}", "", opening.text, ""]
@@ -217,6 +221,8 @@ def _markdown(store: Store, data: ReportData, opening: _Opening, sections: list[
         lines += [f"![{FINDING_TITLE}: what each train/eval mismatch costs]({opening.file})", ""]
     if notes:
         lines += ["## Read first: training budgets", ""] + [f"- {n}" for n in notes] + [""]
+    if runs is not None:
+        lines += [f"## {RUNS_TITLE}", "", runs.markdown(), ""]
     lines += ["## How to read it", ""]
     lines += [f"- **{term}**: {text}" for term, text in DEFINITIONS]
     if published is not None:
@@ -254,6 +260,29 @@ def _markdown(store: Store, data: ReportData, opening: _Opening, sections: list[
                   "Older cells at the same place as a newer one (e.g. reruns with other library versions); not shown above:", ""]
         lines += [f"- `{c.key[:12]}` {c.row} → {c.record.eval_spec} ({c.record.environment.date})" for c in data.superseded]
     return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    """``"4 min 55 s"``, ``"1 h 02 min"`` or ``"38 s"``."""
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def runs_table(runs: list[RunRecord]) -> TextTable | None:
+    """One row per ``sr-audit matrix`` run into the store: when, the command, the configuration it
+    chose and why (empty when the options named it), wall time, what it computed, the machine; None
+    for a store written before runs were recorded."""
+    if not runs:
+        return None
+    rows = tuple(
+        (r.started.replace("+00:00", " UTC"), r.command, r.configuration or "as given by the options",
+         _duration(r.wall_seconds), f"{r.cells_computed} of {r.cells_total}", str(r.models_trained), r.machine)
+        for r in runs
+    )
+    return TextTable(("started", "command", "configuration", "wall time", "cells computed", "models trained", "machine"),
+                     rows, numeric=(False, False, False, True, True, True, False))
 
 
 def _template() -> jinja2.Template:
@@ -312,11 +341,12 @@ def write_report(store: Store, out: str | os.PathLike[str] | None = None) -> Rep
     markdown = out / "report.md"
     notes = data.training_notes()
     group_notes = {g.slug: data.training_notes(g) for g, _ in sections}
+    runs = runs_table(read_runs(store.root))
     atomic_write_bytes(markdown, _markdown(store, data, opening, sections, visuals, published, header, out, notes,
-                                           group_notes).encode("utf-8"))
+                                           group_notes, runs).encode("utf-8"))
     html = _template().render(
         store=str(store.root), header=header, definitions=DEFINITIONS, opening=opening, finding_title=FINDING_TITLE,
-        sections=sections, visuals=visuals,
+        sections=sections, visuals=visuals, runs=runs, runs_title=RUNS_TITLE,
         published=published, published_title=PUBLISHED_TITLE, training_notes=notes, group_notes=group_notes,
         conventions=data.conventions_table(), protocols=data.protocol_tables(),
         models=data.models_table() if data.models else None, environment=data.environment_table(),
