@@ -1,6 +1,7 @@
 """Pillow (``PIL.Image.resize``).
 
-Conventions (Pillow's ``libImaging/Resample.c``): separable passes, width first then height; the
+Conventions (Pillow's ``libImaging/Resample.c``): separable passes, width first then height (from
+Pillow 13, height first when the height shrinks by enough more pixels than the width); the
 kernel is always widened by 1/scale when shrinking (antialiasing cannot be switched off); pixel
 centres at half-integers; taps that fall outside the image are dropped and the remaining weights
 renormalised; cubic a = -0.5. 8-bit images use fixed-point coefficients with 22 fractional bits and
@@ -40,7 +41,7 @@ def _conventions(spec: ResizeSpec) -> Conventions:
         border="renormalise",
         size_rule="floor",
         scale_source="sizes",
-        pass_order="width then height",
+        pass_order="width then height; from Pillow 13 the height first when it shrinks by enough more pixels than the width (python-pillow/Pillow#9549)",
         uint8_path="fixed point, 22 fractional bits, rounded half up and clipped after each pass",
         float_precision="float32",
         rounding="half-up",
