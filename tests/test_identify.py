@@ -269,7 +269,8 @@ def test_pruning_changes_nothing_on_bsd100_sized_pairs(tmp_path: Path) -> None:
     """The same on 481x321 and 321x481 HR as BSD100 ships it (not a multiple of the scale, so
     modcrop, full and resize-to-fit all apply): with and without the crop screen, the verdict, the
     equal and also-matching sets, every pair's best and every computation scored by both agree
-    (the runner-up is not compared: the screen may drop it)."""
+    (the runner-up is not compared: the screen may drop it); and with one thread (two pairs at a
+    time by default) the verdict and every pair's best are the same."""
     import skimage.data
 
     from sr_audit.image_io import read_image
@@ -305,6 +306,11 @@ def test_pruning_changes_nothing_on_bsd100_sized_pairs(tmp_path: Path) -> None:
     assert len(both) == int(pruned.scores["scored"].sum())
     assert (both["exact"] == both["exact_full"]).all() and (both["output"] == both["output_full"]).all()
     assert not pruned.best["exhaustive"].any()
+    one = identify(hr_dir, lr_dir, scale=2, search=Search(workers=1), progress=False)  # pairs one at a time
+    assert (one.verdict.method, one.verdict.equal, one.verdict.also_matching) == (
+        pruned.verdict.method, pruned.verdict.equal, pruned.verdict.also_matching)
+    for column in ("best", "exact", "geometry", "equal"):
+        assert one.best[column].tolist() == pruned.best[column].tolist(), column
 
 
 @pytest.mark.parametrize(("hr_size", "s"), [((481, 321), 2), ((321, 481), 3), ((23, 61), 4)])
