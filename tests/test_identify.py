@@ -507,3 +507,28 @@ def test_legacy_selfexsr_is_matlab_legacy_uint8(shared_datasets: Path, dataset: 
     assert v.match and v.method == Method("matlab-legacy:bicubic+aa", "uint8", "library", "as-is"), report_text(result)
     assert v.pairs_won == v.n_pairs == len(result.best)
     assert v.mean_exact == 1.0 and v.equal == ()
+
+
+def test_stopping_early_cancels_the_pairs_not_started() -> None:
+    """Pairs run ``Search.workers`` at a time from one queue: when the consumer stops (an error,
+    Ctrl-C), the ones not started are cancelled, so an interrupted identify ends after the running
+    ones rather than after every pair."""
+    import threading
+    import time
+
+    from sr_audit.audit.identify import _map
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> int:
+        with lock:
+            started.append(i)
+        time.sleep(0.02)
+        return i
+
+    results = _map(work, list(range(200)), 2)
+    assert next(results) == 0
+    results.close()  # what an exception or KeyboardInterrupt in the consumer does to the generator
+    assert len(started) <= 8, len(started)
+    assert list(_map(work, list(range(6)), 2)) == list(range(6))

@@ -1193,12 +1193,17 @@ def _within(out: np.ndarray, crop: _Crop) -> bool:
 
 
 def _map(fn: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
-    """``map(fn, items)`` in order, ``workers`` at a time (the libraries release the GIL)."""
+    """``map(fn, items)`` in order, ``workers`` at a time (the libraries release the GIL). When the
+    consumer stops early (an error, Ctrl-C), the items not yet started are cancelled: only the
+    ``workers`` running ones finish."""
     if workers == 1 or len(items) < 2:
         yield from map(fn, items)
         return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         yield from pool.map(fn, items)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _whole_image(
