@@ -78,3 +78,9 @@ def test_the_report_says_how_the_store_was_made(tmp_path_factory: pytest.TempPat
                  "2026-12-02T02:35:00 UTC"):
         assert text in section, text
     assert RUNS_TITLE in html and "1 h 02 min" in html and "near-paper configuration" in html
+
+
+def test_one_duration_format_for_the_report_and_the_terminal() -> None:
+    from sr_audit.report import format_duration
+
+    assert [format_duration(s) for s in (38, 295.4, 3725.4)] == ["38 s", "4 min 55 s", "1 h 02 min"]

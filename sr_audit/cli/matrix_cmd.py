@@ -52,7 +52,7 @@ from sr_audit.matrix.runs import RunRecord, command_line, machine_description, r
 from sr_audit.matrix.store import Store
 from sr_audit.protocol import PROTOCOLS
 from sr_audit.recipes import Budget, recipe_names
-from sr_audit.report import ReportFiles, Summary, format_summaries, summary_tables, write_report
+from sr_audit.report import ReportFiles, Summary, format_duration, format_summaries, summary_tables, write_report
 
 #: A ``--model`` value that names the trained SRCNN's filter sizes rather than a pretrained model.
 _SRCNN_NAME = re.compile(r"\d+-\d+-\d+")
@@ -72,17 +72,12 @@ def _budget(args: argparse.Namespace) -> Budget | None:
     return None
 
 
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
-
-
 def format_result(result: MatrixResult, summaries: list[Summary], report: ReportFiles | None = None) -> str:
     """The summary tables with the diagonal's gains over bicubic, then what was done, where the store
     and the report are."""
     trained = f"{result.trained} models trained" + (f" ({len(result.resumed)} resumed from a checkpoint)" if result.resumed else "")
     lines = [f"{result.cells_total} cells: {result.computed} computed now, {result.cells_before} already in the "
-             f"store; {trained}; wall time {_duration(result.seconds)}", f"store: {result.store}"]
+             f"store; {trained}; wall time {format_duration(result.seconds)}", f"store: {result.store}"]
     if report is not None:
         lines += [f"report: {report.html}", f"report: {report.markdown}"]
     return "\n\n".join(([format_summaries(summaries)] if summaries else []) + ["\n".join(lines)])

@@ -17,6 +17,7 @@ _SOURCES = {
     "BICUBIC_ROW": "tables",
     "REPORT_METRICS": "render",
     "ReportFiles": "render",
+    "format_duration": "render",
     "Summary": "summary",
     "format_summaries": "summary",
     "summary_tables": "summary",

@@ -262,8 +262,9 @@ def _markdown(store: Store, data: ReportData, opening: _Opening, sections: list[
     return "\n".join(lines) + "\n"
 
 
-def _duration(seconds: float) -> str:
-    """``"4 min 55 s"``, ``"1 h 02 min"`` or ``"38 s"``."""
+def format_duration(seconds: float) -> str:
+    """A wall time as the report and the terminal print it: ``"4 min 55 s"``, ``"1 h 02 min"`` or
+    ``"38 s"``."""
     s = round(seconds)
     if s >= 3600:
         return f"{s // 3600} h {s % 3600 // 60:02d} min"
@@ -278,7 +279,7 @@ def runs_table(runs: list[RunRecord]) -> TextTable | None:
         return None
     rows = tuple(
         (r.started.replace("+00:00", " UTC"), r.command, r.configuration or "as given by the options",
-         _duration(r.wall_seconds), f"{r.cells_computed} of {r.cells_total}", str(r.models_trained), r.machine)
+         format_duration(r.wall_seconds), f"{r.cells_computed} of {r.cells_total}", str(r.models_trained), r.machine)
         for r in runs
     )
     return TextTable(("started", "command", "configuration", "wall time", "cells computed", "models trained", "machine"),
