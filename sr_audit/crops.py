@@ -54,6 +54,7 @@ from sr_audit.datasets import ImageRecord
 from sr_audit.degradation import Degradation, DegradedPair, degrade
 from sr_audit.errors import DataError, SpecError
 from sr_audit.patches import cache_path, cache_record, load_cached_tensors, save_cached_tensors
+from sr_audit.whiten import patch_moment
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,13 @@ class CropSource:
         total = torch.where(inside, self.inputs.double(), 0.0).sum(dim=(0, 2, 3))
         scale = 255.0 if self.inputs.dtype == torch.uint8 else 1.0
         return (total / (pixels * scale)).tolist()
+
+    def input_moment(self, size: int, shift: torch.Tensor | None) -> torch.Tensor:
+        """Second moment of ``size x size`` patches minus ``shift`` in every image's top-left crop
+        (:func:`sr_audit.whiten.patch_moment`)."""
+        index = torch.arange(len(self), device=self.inputs.device)
+        corner = torch.zeros_like(index)
+        return patch_moment(self.gather(index, corner, corner)[0], size, shift)
 
     def corners(self, index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Top and left corners of one random crop in each image of ``index`` (module notes)."""

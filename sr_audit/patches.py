@@ -48,6 +48,7 @@ from sr_audit.degradation import Degradation, DegradedPair, degrade
 from sr_audit.errors import DataError, SpecError
 from sr_audit.io_util import atomic_write_bytes, canonical_json, content_hash
 from sr_audit.weights import read_torch_file
+from sr_audit.whiten import patch_moment
 
 if TYPE_CHECKING:
     from sr_audit.crops import RandomCrops
@@ -147,6 +148,10 @@ class PatchSet:
     def input_mean(self) -> list[float]:
         """Mean of the input windows per channel, in [0, 1] (what a ``centre`` recipe subtracts)."""
         return self.inputs.double().mean(dim=(0, 2, 3)).tolist()
+
+    def input_moment(self, size: int, shift: torch.Tensor | None) -> torch.Tensor:
+        """Second moment of ``size x size`` input patches minus ``shift`` (:func:`sr_audit.whiten.patch_moment`)."""
+        return patch_moment(self.inputs, size, shift)
 
     def batch(self, index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs and targets of the windows ``index`` (``generator`` is unused: windows are fixed)."""

@@ -97,6 +97,7 @@ from sr_audit.protocol import SPACES as METRIC_SPACES
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe
 from sr_audit.weights import read_torch_file, save_model
+from sr_audit import whiten
 
 #: ``format`` field of training-state checkpoints.
 STATE_FORMAT = "sr-audit-train-state/1"
@@ -194,15 +195,16 @@ def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None
         IdentityPath.of(model).install(model)
 
 
-def make_optimizer(model: SRCNN, recipe: Recipe) -> torch.optim.Optimizer:
+def make_optimizer(model: SRCNN, recipe: Recipe, conv1_weight: torch.Tensor | None = None) -> torch.optim.Optimizer:
     """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``).
 
     The parameters must already be on their training device (fused optimizers run where they are).
+    ``conv1_weight`` replaces conv1's weight (a whitened recipe's ``V``, :mod:`sr_audit.whiten`).
     """
-    groups = [
-        {"params": list(conv.parameters()), "lr": lr, "initial_lr": lr}
-        for conv, lr in zip((model.conv1, model.conv2, model.conv3), recipe.lr)
-    ]
+    params = [list(conv.parameters()) for conv in (model.conv1, model.conv2, model.conv3)]
+    if conv1_weight is not None:
+        params[0] = [conv1_weight, model.conv1.bias]
+    groups = [{"params": p, "lr": lr, "initial_lr": lr} for p, lr in zip(params, recipe.lr)]
     # fused: one kernel for all parameters (a quarter of the for-loop's time per step on the CPU)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(
@@ -279,6 +281,7 @@ class _Run:
         self.first_loss: float | None = None
         self.history: list[dict[str, float]] = []
         self.average: list[torch.Tensor] | None = None  # the recipe's running average of the parameters
+        self.whitened: whiten.WhitenedConv1 | None = None  # conv1 trained in whitened coordinates
 
     def state(self, identity: str) -> dict[str, Any]:
         return {
@@ -295,6 +298,7 @@ class _Run:
             "first_loss": self.first_loss,
             "history": json.dumps(self.history),
             "average": None if self.average is None else [t.detach().cpu().clone() for t in self.average],
+            "whitened": None if self.whitened is None else self.whitened.v.detach().cpu().clone(),
         }
 
     def restore(self, state: Mapping[str, Any], device: torch.device) -> None:
@@ -309,6 +313,9 @@ class _Run:
         if self.average is not None:
             for kept, saved in zip(self.average, state["average"]):
                 kept.copy_(saved)
+        if self.whitened is not None:
+            with torch.no_grad():
+                self.whitened.v.copy_(state["whitened"])
 
 
 #: Training samples: the paper's fixed windows or random crops drawn every epoch.
@@ -429,10 +436,18 @@ def train_patches(
     model = SRCNN(config)
     init_model(model, recipe, generator)
     model = model.to(dev, memory_format=torch.channels_last)
-    optimizer = make_optimizer(model, recipe)
+    setup_start = time.perf_counter()
+    whitened = None
+    if recipe.whiten:
+        z = whiten.whitening_matrix(data.input_moment(config.f1, shift), recipe.whiten)
+        whitened = whiten.WhitenedConv1(model, z, keep=config.channels if recipe.skip != "none" else 0)
+    setup_seconds = time.perf_counter() - setup_start
+    optimizer = make_optimizer(model, recipe, conv1_weight=None if whitened is None else whitened.v)
     frozen = IdentityPath.of(model) if recipe.skip == "identity-frozen" else None
     fixed = None if frozen is None else {k: v.to(dev, torch.float32) for k, v in frozen.weights().items()}
     run = _Run(model, optimizer, generator, n)
+    run.whitened = whitened
+    run.train_seconds = setup_seconds  # measuring the whitening is training time (a resumed run's comes from its state)
     if recipe.average:
         run.average = [p.detach().clone() for p in model.parameters()]
 
@@ -546,7 +561,11 @@ def train_patches(
                 loss = loss_fn(out.float(), y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            if whitened is not None:
+                whitened.pull_gradient()
             optimizer.step()
+            if whitened is not None:
+                whitened.push()
             if frozen is not None:
                 frozen.restore(model, fixed)
             if run.average is not None:

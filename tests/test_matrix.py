@@ -30,7 +30,8 @@ from sr_audit.degradation import Degradation
 from sr_audit.errors import BackendUnavailableError, SpecError
 from sr_audit.evaluation import evaluate
 from sr_audit.matrix import MatrixPlan, run_matrix
-from sr_audit.matrix.executors import ExecutorUnavailableError, import_ray, run_local
+from sr_audit.matrix import executors
+from sr_audit.matrix.executors import AUTO_CPU_WORKERS, ExecutorUnavailableError, import_ray, local_workers, run_local
 from sr_audit.matrix.plan import load_recipe, parse_int_list
 from sr_audit.matrix.work import WORK_DIR, build_workload, crop_corner
 from sr_audit.recipes import Budget, Recipe
@@ -256,7 +257,8 @@ def test_worker_processes_per_device_give_the_same_cells(tiny_run, tiny_data: di
     store = Store(tmp_path / "store", create=True)
     workload = build_workload(tiny_plan(tiny_data), store)
     done = []
-    reports = run_local(workload, devices=("cpu", "cpu"), progress=done.append)
+    # the same thread count as the reference run's workers: results are bit-identical per seed and thread count
+    reports = run_local(workload, devices=("cpu", "cpu"), threads=tiny_run.threads, progress=done.append)
     assert sum(done) == 6 and sorted(r.kind for r in reports) == ["bicubic", "trained", "trained"]
     mine, reference = cell_metrics(store), cell_metrics(Store(tiny_run.store))
     assert len(mine) == 6 and mine == {k: reference[k] for k in mine}
@@ -395,3 +397,22 @@ def test_quick_recipe_on_embedded_data_beats_bicubic_on_the_diagonal(tmp_path: P
     assert set(gains) == {"tf:bicubic-aa"} and list(summary.table.columns) == ["tf:bicubic-aa", "pil:bicubic+aa"]
     assert all(gain > 0.05 for gain in gains.values()), gains
     assert len(result.cell_records()) == 1 * 2 + 2 and (store / "report.html").is_file()
+
+
+@pytest.mark.parametrize(("cores", "workers", "models", "threads", "expected"), [
+    (2, "auto", 42, None, (("cpu", "cpu"), 1)),  # one per core, each one thread
+    (2, "auto", 1, None, (("cpu",), None)),  # never more workers than models: this process, torch's threads
+    (16, "auto", 42, None, (("cpu",) * AUTO_CPU_WORKERS, 16 // AUTO_CPU_WORKERS)),
+    (2, 3, 42, None, (("cpu",) * 3, 1)),
+    (8, 2, 42, 3, (("cpu", "cpu"), 3)),  # --threads wins
+    (2, 1, 42, None, (("cpu",), None)),
+])
+def test_local_workers_divide_the_cores(monkeypatch, cores, workers, models, threads, expected) -> None:
+    monkeypatch.setattr(executors, "cpu_cores", lambda: cores)
+    assert local_workers("cpu", workers, models, threads) == expected
+
+
+@pytest.mark.parametrize("value", [0, -1, True, "two"])
+def test_local_workers_refuse_a_bad_count(value) -> None:
+    with pytest.raises(SpecError, match="--workers must be a positive integer or auto"):
+        local_workers("cpu", value, 4)

@@ -31,12 +31,13 @@ def test_paper_recipe_is_the_papers_setting():
     assert r.patch.label_size(r.model_config.shrink) == 21
 
 
-def test_sprint_is_fast_with_the_frozen_identity_path_and_a_higher_rate():
-    # what benchmarks/README.md measured: these three fields, nothing else, turn fast into sprint
+def test_sprint_is_fast_with_the_identity_path_whitening_and_larger_batches():
+    # what benchmarks/README.md measured: these five fields, nothing else, turn fast into sprint
     fast, sprint = get_recipe("fast"), get_recipe("sprint")
     changed = {k for k, v in sprint.as_dict().items() if fast.as_dict().get(k) != v}
-    assert changed == {"name", "description", "lr", "skip", "budget"}
-    assert (sprint.lr, sprint.skip, sprint.budget) == ((4e-3, 4e-3, 4e-3), "identity-frozen", Budget("steps", 12_000))
+    assert changed == {"name", "description", "lr", "skip", "budget", "batch_size", "whiten"}
+    assert (sprint.lr, sprint.skip, sprint.budget) == ((1e-2, 1e-2, 1e-2), "identity-frozen", Budget("steps", 5_000))
+    assert (sprint.batch_size, sprint.whiten) == (16, 10.0)
 
 
 def test_unknown_recipe_lists_the_known_ones():

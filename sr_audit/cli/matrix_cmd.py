@@ -40,6 +40,7 @@ from sr_audit.errors import SpecError
 from sr_audit.evaluation import MODEL_INPUTS
 from sr_audit.infer import MODULE_CONTRACT
 from sr_audit.matrix import EXECUTORS, MatrixPlan, MatrixResult, run_matrix
+from sr_audit.matrix.executors import AUTO_CPU_WORKERS
 from sr_audit.matrix.plan import (
     DEFAULT_CHECKPOINT_MINUTES,
     DEFAULT_CROP_SIZE,
@@ -83,6 +84,16 @@ def format_result(result: MatrixResult, summaries: list[Summary], report: Report
     return "\n\n".join(([format_summaries(summaries)] if summaries else []) + ["\n".join(lines)])
 
 
+def _workers(value: str) -> int | str:
+    """``--workers`` as an int or ``"auto"``."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(value)
+    except ValueError:
+        raise SpecError(f"--workers must be a positive integer or auto, got {value!r}") from None
+
+
 def split_models(values: list[str] | None) -> tuple[str | None, tuple[str, ...]]:
     """``--model`` values -> (the trained SRCNN's filter sizes or None, the pretrained models).
 
@@ -96,10 +107,9 @@ def split_models(values: list[str] | None) -> tuple[str | None, tuple[str, ...]]
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.threads is not None:
-        if args.threads < 1:
-            raise SpecError(f"--threads must be a positive integer, got {args.threads}")
-        torch.set_num_threads(args.threads)
+    if args.threads is not None and args.threads < 1:
+        raise SpecError(f"--threads must be a positive integer, got {args.threads}")
+    workers = _workers(args.workers)
     srcnn, external = split_models(args.model)
     choice = choose_defaults(data=args.data, eval_data=args.eval_data, recipe=args.recipe, train=args.train,
                              eval=args.eval, scales=args.scales, data_root=args.data_root)
@@ -116,12 +126,13 @@ def _run(args: argparse.Namespace) -> int:
     if device.type == "cpu":
         retain_freed_memory()  # this process is the command's own (sr_audit.allocator)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    result = run_matrix(plan, args.out, executor=args.executor, address=args.address, progress=not args.no_progress)
+    result = run_matrix(plan, args.out, executor=args.executor, address=args.address, workers=workers,
+                        threads=args.threads, progress=not args.no_progress)
     record_run(result.store, RunRecord(
         command=command_line(args.argv), configuration=line, started=started, wall_seconds=round(result.seconds, 1),
         cells_total=result.cells_total, cells_computed=result.computed, models_trained=result.trained,
         machine=machine_description(str(device) if args.executor == "local" else f"{args.executor} executor",
-                                    torch.get_num_threads())))
+                                    result.threads, result.workers)))
     store = Store(result.store)
     report = None if args.no_report else write_report(store)
     print(format_result(result, summary_tables(store, result.cell_keys), report))
@@ -174,7 +185,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"write a training checkpoint every M minutes of training (default {DEFAULT_CHECKPOINT_MINUTES})")
     p.add_argument("--crop-size", type=int, default=DEFAULT_CROP_SIZE, metavar="PX",
                    help=f"side of the crops kept per cell for the report (default {DEFAULT_CROP_SIZE})")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads of the local executor (default: torch's choice)")
+    p.add_argument("--workers", default="auto", metavar="N|auto",
+                   help="worker processes of the local executor (default auto: one per CUDA GPU, or on the CPU one per "
+                        f"core, at most {AUTO_CPU_WORKERS} and no more than the models to train)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads of each worker (default: the cores divided among the workers)")
     p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)

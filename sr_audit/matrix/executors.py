@@ -8,9 +8,13 @@ bar. A job whose model another process is training is put back at the end of the
 waited for.
 
 ``local``
-    In this process, one job after the other, on ``plan.device``. With ``--device auto`` on a
-    machine with several CUDA GPUs, one worker process per GPU (spawned), each taking jobs from a
-    shared queue; each process prepares the evaluation inputs it needs once.
+    Worker processes (spawned) taking jobs from a shared queue, each preparing the evaluation inputs
+    it needs once; or this process alone, one job after the other, when there is one worker
+    (:func:`local_workers`). By default (``--workers auto``) there is one worker per CUDA GPU with
+    ``--device auto``, and on the CPU one per core (at most :data:`AUTO_CPU_WORKERS`, and no more
+    than there are models to train), each with the cores divided among them as torch threads:
+    SRCNN's small batches use one core far better than two (two one-thread trainings in parallel
+    make about 1.5x the windows per second of one two-thread training; benchmarks/README.md).
 ``ray``
     One Ray task per job (``pip install 'sr-audit[ray]'``). Without an address a local Ray
     instance is started (and shut down at the end); with ``--address`` the run joins that cluster,
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import queue as queue_module
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,7 +35,9 @@ from typing import Any
 
 import torch
 
-from sr_audit.errors import SrAuditError
+from sr_audit.allocator import retain_freed_memory
+from sr_audit.device import resolve_device
+from sr_audit.errors import SpecError, SrAuditError
 from sr_audit.matrix.work import Job, JobReport, Log, Worker, Workload
 
 #: Executors by name.
@@ -61,8 +68,53 @@ def local_devices(device: str) -> tuple[str, ...]:
     return (device,)
 
 
-def run_local(workload: Workload, *, devices: Sequence[str] | None = None, progress: Progress = lambda n: None,
-              status: Log = lambda text: None) -> list[JobReport]:
+#: ``--workers auto`` starts at most this many CPU worker processes (each holds its own copy of the
+#: training patches and prepared evaluation inputs, up to a few GB for the full matrix).
+AUTO_CPU_WORKERS = 4
+
+
+def cpu_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def local_workers(device: str, workers: int | str, models: int, threads: int | None = None) -> tuple[tuple[str, ...], int | None]:
+    """Devices (one per worker process) and torch threads per worker of the ``local`` executor.
+
+    Parameters
+    ----------
+    device : str
+        The plan's device (``auto``, ``cpu``, ``cuda``, ``cuda:N``).
+    workers : int or ``"auto"``
+        Worker processes; ``auto``: one per CUDA GPU (:func:`local_devices`) when training on CUDA,
+        else one per core, at most :data:`AUTO_CPU_WORKERS` and at most ``models``. Several
+        workers cycle over the GPUs of :func:`local_devices`.
+    models : int
+        Models the workload trains (more CPU workers than that would sit idle).
+    threads : int, optional
+        torch threads per worker; default: the cores divided among the workers on the CPU, torch's
+        own choice on CUDA.
+
+    >>> local_workers("cpu", 2, models=42)[0]
+    ('cpu', 'cpu')
+    """
+    if workers != "auto" and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise SpecError(f"--workers must be a positive integer or auto, got {workers!r}")
+    gpus = local_devices(device)
+    on_cpu = resolve_device(gpus[0]).type == "cpu"
+    if workers == "auto":
+        workers = max(1, min(cpu_cores(), AUTO_CPU_WORKERS, models)) if on_cpu else len(gpus)
+    devices = tuple(gpus[i % len(gpus)] for i in range(workers))
+    if threads is None and on_cpu and workers > 1:
+        threads = max(1, cpu_cores() // workers)
+    return devices, threads
+
+
+def run_local(workload: Workload, *, devices: Sequence[str] | None = None, threads: int | None = None,
+              progress: Progress = lambda n: None, status: Log = lambda text: None) -> list[JobReport]:
     """Run the jobs in this process, or in one process per device when several are given.
 
     Parameters
@@ -70,7 +122,11 @@ def run_local(workload: Workload, *, devices: Sequence[str] | None = None, progr
     workload : Workload
     devices : sequence of str, optional
         Default :func:`local_devices` of ``plan.device``. Several devices (``("cuda:0",
-        "cuda:1")``, or ``("cpu", "cpu")`` to try the path without GPUs) start one process each.
+        "cuda:1")``, or ``("cpu", "cpu")``: two CPU workers, :func:`cpu_workers`) start one
+        process each.
+    threads : int, optional
+        torch threads of each worker process (default torch's own choice); this process's are the
+        caller's.
     progress : callable
         Called with the number of cells just finished.
     status : callable
@@ -78,7 +134,7 @@ def run_local(workload: Workload, *, devices: Sequence[str] | None = None, progr
     """
     devices = tuple(devices) if devices is not None else local_devices(workload.plan.device)
     if len(devices) > 1:
-        return _run_processes(workload, devices, progress, status)
+        return _run_processes(workload, devices, threads, progress, status)
     worker = Worker(workload, devices[0], on_cell=lambda key: progress(1), on_status=status)
     reports, busy = [], []
     for job in workload.jobs:
@@ -95,9 +151,16 @@ def run_local(workload: Workload, *, devices: Sequence[str] | None = None, progr
 # Local worker processes
 
 
-def _process_main(workload: Workload, device: str, jobs: Any, events: Any) -> None:
-    """Body of a local worker process: do jobs from ``jobs`` until None, report on ``events``."""
+def _process_main(workload: Workload, device: str, threads: int | None, jobs: Any, events: Any) -> None:
+    """Body of a local worker process: do jobs from ``jobs`` until None, report on ``events``.
+
+    A CPU worker owns its process, so it tunes the C allocator as the command does
+    (:func:`sr_audit.allocator.retain_freed_memory`)."""
     try:
+        if threads is not None:
+            torch.set_num_threads(threads)
+        if resolve_device(device).type == "cpu":
+            retain_freed_memory()
         worker = Worker(workload, device, on_cell=lambda key: events.put(("cell", key)),
                         on_status=lambda text: events.put(("status", f"{device}: {text}")))
         while (item := jobs.get()) is not None:
@@ -108,12 +171,13 @@ def _process_main(workload: Workload, device: str, jobs: Any, events: Any) -> No
         events.put(("error", f"{device}: {type(exc).__name__}: {exc}", traceback.format_exc()))
 
 
-def _run_processes(workload: Workload, devices: Sequence[str], progress: Progress, status: Log) -> list[JobReport]:
+def _run_processes(workload: Workload, devices: Sequence[str], threads: int | None, progress: Progress,
+                   status: Log) -> list[JobReport]:
     ctx = multiprocessing.get_context("spawn")
     jobs, events = ctx.Queue(), ctx.Queue()
     for job in workload.jobs:
         jobs.put((job, False))
-    processes = [ctx.Process(target=_process_main, args=(workload, d, jobs, events), daemon=True) for d in devices]
+    processes = [ctx.Process(target=_process_main, args=(workload, d, threads, jobs, events), daemon=True) for d in devices]
     for p in processes:
         p.start()
     reports: list[JobReport] = []

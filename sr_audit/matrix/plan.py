@@ -144,9 +144,10 @@ QUICK_DEMO = DefaultConfig(name="quick demo", recipe=DEFAULT_RECIPE, train_data=
                            eval_data=DEFAULT_EVAL_DATA, scales=DEFAULT_SCALES)
 
 #: The main job near the paper's quality, when T91, Set5 and Set14 are found: recipe ``sprint``
-#: (12,000 steps: Set5 / Set14 x3 32.40 / 29.02 dB against the paper's 32.39 / 29.00,
-#: benchmarks/README.md), every eval backend, three train backends. Why three (2-core AMD EPYC,
-#: shared; the per-model costs): a sprint model trains in about 60 s quiet (tf's took 59 s in the
+#: (5,000 steps of 16: Set5 / Set14 x3 32.42 / 29.04 and 32.44 / 29.03 dB with seeds 0 and 1
+#: against the paper's 32.39 / 29.00, benchmarks/README.md), every eval backend, three train
+#: backends. Why three (2-core AMD EPYC, shared; the per-model costs, measured with the earlier
+#: 12,000-step sprint, which trained about as long): a sprint model trained in about 60 s quiet (tf's took 59 s in the
 #: run below); one model on Set5 + Set14 (3.8 Mpx) over the 7 eval backends takes 25 s when the
 #: machine is light (the authors' rows: 26 and 25 s), 50 s at load 2.5-3.3 (inference 7.6 s and
 #: scores 1.5 s per eval backend); bicubic 7-10 s; preparing the inputs 9 s (tf's import 5 s);

@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from tqdm.auto import tqdm
 
 from sr_audit.errors import SpecError
-from sr_audit.matrix.executors import EXECUTORS, run_local, run_ray
+from sr_audit.matrix.executors import EXECUTORS, local_workers, run_local, run_ray
 from sr_audit.matrix.plan import MatrixPlan
 from sr_audit.matrix.store import Store
 from sr_audit.matrix.work import JobReport, Log, build_workload
@@ -51,6 +52,10 @@ class MatrixResult:
         Skipped backends and missing authors' weights.
     seconds : float
         Wall time of the run.
+    workers : int
+        Worker processes of the ``local`` executor (1: this process; 0 for Ray).
+    threads : int
+        torch threads of each of them.
     """
 
     store: Path
@@ -60,6 +65,8 @@ class MatrixResult:
     cells_before: int
     notes: tuple[str, ...]
     seconds: float
+    workers: int = 1
+    threads: int = 1
 
     @property
     def computed(self) -> int:
@@ -83,6 +90,8 @@ def run_matrix(
     *,
     executor: str = "local",
     address: str | None = None,
+    workers: int | str = "auto",
+    threads: int | None = None,
     progress: bool = True,
     log: Log | None = None,
 ) -> MatrixResult:
@@ -97,6 +106,11 @@ def run_matrix(
         A key of :data:`~sr_audit.matrix.executors.EXECUTORS`.
     address : str, optional
         Ray cluster address (``ray`` only).
+    workers : int or ``"auto"``
+        Worker processes of the ``local`` executor (:func:`~sr_audit.matrix.executors.local_workers`;
+        default ``auto``); 1 runs everything in this process.
+    threads : int, optional
+        torch threads of each worker process (default: the cores divided among them on the CPU).
     progress : bool
         Show the tqdm bar over cells (on stderr).
     log : callable, optional
@@ -127,12 +141,20 @@ def run_matrix(
     total, pending = len(workload.cells), workload.pending_cells
     bar = tqdm(total=total, initial=total - pending, unit="cell", desc="matrix", smoothing=0, dynamic_ncols=True,
                disable=not progress, file=sys.stderr)
+    devices: tuple[str, ...] = ()
+    per_worker = threads
     try:
         if executor == "ray":
             reports = run_ray(workload, address=address, progress=bar.update, status=bar.set_postfix_str)
         else:
-            reports = run_local(workload, progress=bar.update, status=bar.set_postfix_str)
+            models = sum(1 for job in workload.jobs if job.kind == "trained")
+            devices, per_worker = local_workers(plan.device, workers, models, threads)
+            if len(devices) == 1 and per_worker is not None:
+                torch.set_num_threads(per_worker)  # the one worker is this process
+            reports = run_local(workload, devices=devices, threads=per_worker, progress=bar.update,
+                                status=bar.set_postfix_str)
     finally:
         bar.close()
     return MatrixResult(store=store.root, cell_keys=workload.cells, jobs=tuple(reports), cells_total=total,
-                        cells_before=total - pending, notes=notes + workload.notes, seconds=time.perf_counter() - start)
+                        cells_before=total - pending, notes=notes + workload.notes, seconds=time.perf_counter() - start,
+                        workers=len(devices), threads=per_worker or torch.get_num_threads())

@@ -84,9 +84,12 @@ class RunRecord:
             raise DataError(f"{where}: {exc}") from None
 
 
-def machine_description(device: str, threads: int) -> str:
-    """E.g. ``"AMD EPYC 7B13, 2 logical CPUs, torch 2 threads, cpu"``."""
-    return f"{cpu_model()}, {os.cpu_count()} logical CPUs, torch {threads} threads, {device}"
+def machine_description(device: str, threads: int, workers: int = 1) -> str:
+    """E.g. ``"AMD EPYC 7B13, 2 logical CPUs, torch 2 threads, cpu"`` (one worker: this process) or
+    ``"..., 2 worker processes x torch 1 thread, cpu"``."""
+    plural = "" if threads == 1 else "s"
+    run = f"torch {threads} thread{plural}" if workers <= 1 else f"{workers} worker processes x torch {threads} thread{plural}"
+    return f"{cpu_model()}, {os.cpu_count()} logical CPUs, {run}, {device}"
 
 
 def command_line(argv: list[str]) -> str:
