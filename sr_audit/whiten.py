@@ -14,11 +14,13 @@ What
 With a recipe's ``whiten = e`` (> 0), training keeps conv1's weight as ``W = V Z`` (each filter a
 row of ``C f1²`` values), ``V`` the trained parameter and ``Z = (M + e·mean(λ) I)^(-1/2)`` fixed,
 ``λ`` the eigenvalues of ``M`` (:func:`whitening_matrix`). ``V`` then sees whitened inputs (second
-moment about ``I`` in the directions above the floor ``e·mean(λ)``), so a step moves every direction
-alike: this is gradient descent preconditioned by ``M``'s inverse, as in K-FAC for one layer with
-fixed input statistics. The initialisation draws ``V`` (He on a whitened input is the right scale),
-not ``W``. The floor keeps the tiny directions from being amplified without bound: their weights in
-``W`` would otherwise follow noise that the evaluation images do not share.
+moment about ``I`` in the directions far above the floor ``e·mean(λ)``): gradient descent
+preconditioned by the floored ``M``'s inverse, as in K-FAC for one layer with fixed input
+statistics. The initialisation draws ``V`` (He init), not ``W``. With a floor well above the mean
+eigenvalue (``sprint``: 10) only the few dominant, smooth directions are scaled down and the rest are
+left about as they are (times one constant): in effect a damping of the smooth directions. Full
+whitening (floors of 0.001 to 0.01) trained *worse* than none, since the tiny directions then take
+steps as large as the smooth ones (benchmarks/README.md, "A whitened conv1").
 
 ``M`` is measured once, before the first step, from the training inputs themselves (centred when the
 recipe centres; :func:`patch_moment`), deterministically, so a resumed run rebuilds the same ``Z``.
