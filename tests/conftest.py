@@ -23,6 +23,18 @@ def shared_datasets() -> Path:
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_cpu_worker():
+    """Matrices in tests run in the test's own process (``--workers auto`` at most 1 CPU worker): their
+    models train for seconds, less than a spawned worker takes to start. The worker processes have
+    their own tests (test_matrix.py), which set the limit they need."""
+    from sr_audit.matrix import executors
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(executors, "AUTO_CPU_WORKERS", 1)
+        yield
+
+
 #: pytest-timeout limit (seconds) of tests marked ``slow`` that set none of their own; every other
 #: test has pyproject's ``timeout``. The slowest, test_matrix.py's quick-recipe run, took 950 s
 #: alone on a 2-core machine at load ~10 (benchmarks/README.md, "Test suite").

@@ -36,6 +36,7 @@ def test_records_round_trip_oldest_first(tmp_path: Path) -> None:
 def test_command_line_is_quoted_as_a_shell_needs() -> None:
     assert command_line(["matrix", "--out", "my runs"]) == "sr-audit matrix --out 'my runs'"
     assert "logical CPUs" in machine_description("cpu", 2) and machine_description("cpu", 2).endswith("torch 2 threads, cpu")
+    assert machine_description("cpu", 1, workers=2).endswith(", 2 worker processes x torch 1 thread, cpu")
 
 
 @pytest.mark.parametrize("changes, message", [
