@@ -144,6 +144,11 @@ def _positive(value: Any, name: str) -> None:
         raise SpecError(f"recipe {name} must be a positive finite number, got {value!r}")
 
 
+def _non_negative(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value >= 0):
+        raise SpecError(f"recipe {name} must be a finite number >= 0, got {value!r}")
+
+
 def _fraction(value: Any, name: str, upper_open: bool = False) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
     if not ok or (upper_open and value == 1):
@@ -294,8 +299,7 @@ class Recipe:
             _positive(rate, f"lr of conv{i}")
         _fraction(self.momentum, "momentum", upper_open=True)
         _fraction(self.beta2, "beta2", upper_open=True)
-        if not isinstance(self.weight_decay, (int, float)) or isinstance(self.weight_decay, bool) or self.weight_decay < 0:
-            raise SpecError(f"recipe weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        _non_negative(self.weight_decay, "weight_decay")
         _choice(self.loss, LOSSES, "loss")
         _choice(self.init, INITS, "init")
         _positive(self.init_std, "init_std")
@@ -309,10 +313,7 @@ class Recipe:
         _choice(self.augment, AUGMENTATIONS, "augment")
         _choice(self.skip, SKIPS, "skip")
         _fraction(self.average, "average", upper_open=True)
-        if isinstance(self.whiten, bool) or not isinstance(self.whiten, (int, float)) or not (
-            math.isfinite(self.whiten) and self.whiten >= 0
-        ):
-            raise SpecError(f"recipe whiten must be a number >= 0 (0: off), got {self.whiten!r}")
+        _non_negative(self.whiten, "whiten")
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
@@ -606,7 +607,7 @@ RECIPES: dict[str, Recipe] = {
             "1%, centring and 8 orientations, with a frozen identity path (skip identity-frozen: the other maps "
             "learn HR minus the input, inside a plain SRCNN) and conv1 trained in whitened input coordinates "
             "(whiten 10, sr_audit.whiten), batches of 16 at 1e-2 on every layer; 5,000 steps (80k windows, "
-            "about 32 s on the issue's 2-core Xeon, 48 s on the 2-core AMD EPYC dev VM), where T91 reaches "
+            "about 29 s on the issue's 2-core Xeon by estimate, 48 s on the 2-core AMD EPYC dev VM), where T91 reaches "
             "the paper's 9-1-5 figures at x3 with both of two seeds and at x2 and x4 with one, the other "
             "0.01-0.03 dB short; runs in benchmarks/README.md",
             batch_size=16,

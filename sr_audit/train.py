@@ -81,6 +81,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from sr_audit import whiten
 from sr_audit.allocator import freed_memory_retained
 from sr_audit.augment import ORIENTATIONS, dihedral
 from sr_audit.datasets import Dataset, ImageRecord
@@ -97,7 +98,6 @@ from sr_audit.protocol import SPACES as METRIC_SPACES
 from sr_audit.protocol import Protocol, get_protocol
 from sr_audit.recipes import Budget, Recipe, get_recipe
 from sr_audit.weights import read_torch_file, save_model
-from sr_audit import whiten
 
 #: ``format`` field of training-state checkpoints.
 STATE_FORMAT = "sr-audit-train-state/1"

@@ -109,6 +109,8 @@ def test_crop_sources_measure_the_moment_of_their_top_left_crops():
 
 
 @pytest.mark.parametrize("value", [-1.0, float("nan"), True, "10"])
-def test_whiten_must_be_a_number_at_least_zero(value):
-    with pytest.raises(SpecError, match="recipe whiten must be a number >= 0"):
+def test_whiten_and_weight_decay_must_be_finite_numbers_at_least_zero(value):
+    with pytest.raises(SpecError, match="recipe whiten must be a finite number >= 0"):
         SMALL.replace(whiten=value)
+    with pytest.raises(SpecError, match="recipe weight_decay must be a finite number >= 0"):
+        SMALL.replace(weight_decay=value)

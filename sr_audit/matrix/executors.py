@@ -122,7 +122,7 @@ def run_local(workload: Workload, *, devices: Sequence[str] | None = None, threa
     workload : Workload
     devices : sequence of str, optional
         Default :func:`local_devices` of ``plan.device``. Several devices (``("cuda:0",
-        "cuda:1")``, or ``("cpu", "cpu")``: two CPU workers, :func:`cpu_workers`) start one
+        "cuda:1")``, or ``("cpu", "cpu")``: two CPU workers, :func:`local_workers`) start one
         process each.
     threads : int, optional
         torch threads of each worker process (default torch's own choice); this process's are the
