@@ -40,7 +40,12 @@ float32 (``tests/test_conformance.py``, which also records the float32/float64 d
 Memory
 ------
 With ``tile=0`` (the default) the whole image is one tile when its buffers fit in
-``max_tile_bytes``, else square tiles are sized to fit (:func:`auto_tile`). The estimate per pixel of
+``max_tile_bytes``, else square tiles are sized to fit (:func:`auto_tile`). On the CPU in float32
+the budget is at most :data:`CPU_TILE_BYTES`: tiles whose activations stay near the processor's
+caches run 2-3 times faster than one whole-image tile (the activations of a Set14 image are about
+60 MB per layer, so each layer streams them through main memory), and give the same bits (see
+above; ``benchmarks/infer_speed.py``). Other paths keep whole images, where a large tile is what
+the device wants (CUDA) or where tiles would change the last bit (float64). The estimate per pixel of
 a tile with its halo is the activations of the two hidden layers plus their padded copies, and on
 paths that unfold the input (float64 CPU, CUDA) the unfolded input of the widest layer. Peak memory
 is then about the budget plus the float64 input and output arrays.
@@ -59,6 +64,10 @@ from sr_audit.model import SRCNN
 
 #: Default memory budget of one tile's buffers, in bytes.
 DEFAULT_TILE_BYTES = 512 * 2**20
+
+#: Largest tile budget, in bytes, of the automatic tiles on the CPU in float32 (see the module
+#: notes): about 120-pixel tiles for a 9-1-5 model.
+CPU_TILE_BYTES = 16 * 2**20
 
 #: Smallest automatic tile side, in output pixels.
 MIN_TILE = 32
@@ -146,8 +155,9 @@ def infer(
     dtype : torch.dtype
         ``torch.float32`` (default) or ``torch.float64``.
     tile : int or None
-        Tile side in output pixels; ``0`` sizes tiles from ``max_tile_bytes`` (one tile when the
-        image fits); ``None`` runs the whole image as one tile whatever its size.
+        Tile side in output pixels; ``0`` sizes tiles from ``max_tile_bytes`` (at most
+        :data:`CPU_TILE_BYTES` on the CPU in float32; one tile when the image fits); ``None`` runs
+        the whole image as one tile whatever its size.
     max_tile_bytes : int
         Memory budget of one tile when ``tile`` is 0.
 
@@ -188,8 +198,9 @@ def infer(
     off = r if config.padding == "valid" else 0  # input coordinate of output pixel 0
     ho, wo = h - 2 * off, w - 2 * off
     if tile == 0:
-        fits = (h + 2 * r) * (w + 2 * r) * bytes_per_pixel(model, dtype, dev) <= max_tile_bytes
-        side = max(ho, wo) if fits else auto_tile(model, dtype, dev, max_tile_bytes)
+        budget = min(max_tile_bytes, CPU_TILE_BYTES) if _uses_onednn(dev, dtype) else max_tile_bytes
+        fits = (h + 2 * r) * (w + 2 * r) * bytes_per_pixel(model, dtype, dev) <= budget
+        side = max(ho, wo) if fits else auto_tile(model, dtype, dev, budget)
     else:
         side = max(ho, wo) if tile is None else tile
     convs = (model.conv1, model.conv2, model.conv3)

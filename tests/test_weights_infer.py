@@ -222,6 +222,28 @@ def test_auto_tile_follows_the_budget():
     np.testing.assert_array_equal(infer(model, image, max_tile_bytes=2**16), infer(model, image, tile=None))
 
 
+def test_cpu_float32_tiles_stay_cache_sized(monkeypatch):
+    """tile=0 cuts a CPU float32 run into CPU_TILE_BYTES tiles however large max_tile_bytes is,
+    with the whole image's bits; float64 keeps one tile when the image fits."""
+    import sr_audit.infer as infer_module
+
+    crops = []
+    run_crop = infer_module._run_crop
+    monkeypatch.setattr(infer_module, "_run_crop", lambda x, *a: crops.append(x.shape) or run_crop(x, *a))
+    monkeypatch.setattr(infer_module, "CPU_TILE_BYTES", 2**18)
+    model = model_for("same-replicate", (9, 1, 5))
+    image = np.random.default_rng(5).random((70, 61))
+    side = auto_tile(model, max_tile_bytes=2**18)
+    tiled = infer(model, image, max_tile_bytes=2**29)
+    assert len(crops) == math.ceil(70 / side) * math.ceil(61 / side) > 1
+    crops.clear()
+    np.testing.assert_array_equal(tiled, infer(model, image, tile=None))
+    assert len(crops) == 1
+    crops.clear()
+    infer(model, image, dtype=torch.float64, max_tile_bytes=2**29)
+    assert len(crops) == 1
+
+
 def test_infer_errors():
     model = model_for("valid")
     with pytest.raises(ImageError, match="needs an \\(H, W\\) image"):
