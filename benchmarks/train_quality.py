@@ -106,7 +106,7 @@ def train_and_score(
     load_before = os.getloadavg()
     _, summary = train_patches(
         samples, recipe, seed=seed, device=device, budget=budget, evaluator=evaluator,
-        options=TrainOptions(checkpoint_every=cadence, progress=progress),
+        options=TrainOptions(checkpoint_every=cadence, progress=progress), scale=degradation.scale,
     )
     for record, scores in zip(summary["history"], history):
         scores.update(step=record["step"], seconds=record["seconds"])
@@ -118,6 +118,8 @@ def train_and_score(
         "epochs": round(summary["epochs"], 2),
         "train_seconds": round(summary["train_seconds"], 1),
         "patches_per_s": round(summary["steps"] * recipe.batch_size / summary["train_seconds"], 1),
+        "lr": summary["lr"],
+        "precision": summary["precision"],
         "psnr": {name: round(history[-1][name], 3) for name in tests},
         "history": [{k: round(v, 3) for k, v in h.items()} for h in history],
         "load_before": [round(v, 2) for v in load_before],

@@ -17,7 +17,8 @@ same process:
 Contestants: the usual loop at ``--batch`` (default 128), in both memory formats, ours at the same
 batch, and ours at the recipe's own batch when that differs. These do the same work per patch: the
 recipe's centring and augmentation (``centre``, ``augment``), which the usual loop does not do, are
-off for them; one more contestant, ours at the recipe's batch with both on, shows what they cost.
+off for them; one more contestant, ours at the recipe's batch with both on, shows what they cost; for a recipe
+whose ``precision`` is not float32 (``sprint``), the same in float32 shows what that is worth.
 
 They alternate for ``--rounds`` rounds of ``--seconds`` each, so all see the same machine load; the
 figure is total patches / total time per contestant, and the ratio is to the usual loop. On a
@@ -74,14 +75,15 @@ class OnePatch(Dataset):
 
 
 def usual_loop(
-    patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float, workers: int, channels_last: bool = False
+    patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float, workers: int, scale: int,
+    channels_last: bool = False,
 ) -> tuple[int, float]:
     """Train with Dataset + DataLoader for ``seconds``; (patches seen, seconds taken)."""
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = SRCNN(recipe.model_config)
     init_model(model, recipe, torch.Generator().manual_seed(0))
     model = model.to(device, memory_format=memory_format)
-    optimizer = make_optimizer(model, recipe)
+    optimizer = make_optimizer(model, recipe, scale=scale)
     loss_fn = loss_function(recipe)
     loader = DataLoader(OnePatch(patches), batch_size=recipe.batch_size, shuffle=True, num_workers=workers, drop_last=True)
     seen, start = 0, time.perf_counter()
@@ -99,10 +101,11 @@ def usual_loop(
                 return seen, time.perf_counter() - start
 
 
-def our_loop(patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float) -> tuple[int, float]:
+def our_loop(patches: PatchSet, recipe: Recipe, device: torch.device, seconds: float, scale: int) -> tuple[int, float]:
     """Train with :func:`train_patches` for ``seconds``; (patches seen, seconds taken)."""
     _, summary = train_patches(
-        patches, recipe, device=device, budget=Budget("minutes", seconds / 60), options=TrainOptions(progress=False)
+        patches, recipe, device=device, budget=Budget("minutes", seconds / 60), options=TrainOptions(progress=False),
+        scale=scale,
     )
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -137,23 +140,27 @@ def main() -> None:
 
     plain = recipe.replace(centre=False, augment="none")  # the usual loop's work per patch
     same = plain.replace(batch_size=args.batch)
-    contestants = {f"usual, batch {args.batch}": lambda: usual_loop(patches, same, device, args.seconds, args.workers)}
+    contestants = {f"usual, batch {args.batch}": lambda: usual_loop(patches, same, device, args.seconds, args.workers, args.scale)}
     contestants[f"usual, channels_last, batch {args.batch}"] = lambda: usual_loop(
-        patches, same, device, args.seconds, args.workers, channels_last=True
+        patches, same, device, args.seconds, args.workers, args.scale, channels_last=True
     )
-    contestants[f"ours, batch {args.batch}"] = lambda: our_loop(patches, same, device, args.seconds)
+    contestants[f"ours, batch {args.batch}"] = lambda: our_loop(patches, same, device, args.seconds, args.scale)
     if recipe.batch_size != args.batch:
-        contestants[f"ours, batch {recipe.batch_size} ({recipe.name})"] = lambda: our_loop(patches, plain, device, args.seconds)
+        contestants[f"ours, batch {recipe.batch_size} ({recipe.name})"] = lambda: our_loop(patches, plain, device, args.seconds, args.scale)
     if plain != recipe:
         extras = ", ".join(([] if not recipe.centre else ["centred"]) + ([] if recipe.augment == "none" else [recipe.augment]))
         contestants[f"ours, batch {recipe.batch_size} ({recipe.name}, {extras})"] = lambda: our_loop(
-            patches, recipe, device, args.seconds
+            patches, recipe, device, args.seconds, args.scale
+        )
+    if recipe.precision != "float32":  # what the recipe's training arithmetic is worth (sr_audit.mixed)
+        contestants[f"ours, batch {recipe.batch_size} ({recipe.name}, float32)"] = lambda: our_loop(
+            patches, recipe.replace(precision="float32"), device, args.seconds, args.scale
         )
     load_before = os.getloadavg()
     # warm-up (oneDNN/cuDNN primitive creation), then alternating rounds
-    our_loop(patches, same, device, 2.0)
-    usual_loop(patches, same, device, 2.0, args.workers)
-    usual_loop(patches, same, device, 2.0, args.workers, channels_last=True)
+    our_loop(patches, same, device, 2.0, args.scale)
+    usual_loop(patches, same, device, 2.0, args.workers, args.scale)
+    usual_loop(patches, same, device, 2.0, args.workers, args.scale, channels_last=True)
     totals = {name: [0, 0.0] for name in contestants}
     per_round: dict[str, list[float]] = {name: [] for name in contestants}
     with tqdm(total=args.rounds * len(contestants), desc="rounds", unit="run", leave=False) as bar:

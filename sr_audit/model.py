@@ -112,18 +112,24 @@ class SRCNN(nn.Module):
         self.conv2 = nn.Conv2d(c.n1, c.n2, c.f2)
         self.conv3 = nn.Conv2d(c.n2, c.channels, c.f3)
 
-    def _layer(self, conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    def layer(self, conv: nn.Conv2d, x: torch.Tensor, weight: torch.Tensor | None = None,
+              bias: torch.Tensor | None = None) -> torch.Tensor:
+        """``conv`` on ``x`` with the model's padding; ``weight`` and ``bias`` replace ``conv``'s when given."""
         p = conv.kernel_size[0] // 2
         if p and self.config.padding == "same-replicate":
             x = F.pad(x, (p, p, p, p), mode="replicate")
         elif p and self.config.padding == "same-zero":
             x = F.pad(x, (p, p, p, p))
-        return conv(x)
+        if weight is None and bias is None:
+            return conv(x)
+        return F.conv2d(x, conv.weight if weight is None else weight, conv.bias if bias is None else bias)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """The maps conv3 reads: ``relu(conv2(relu(conv1(x))))``."""
+        return F.relu(self.layer(self.conv2, F.relu(self.layer(self.conv1, x))))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self._layer(self.conv1, x))
-        x = F.relu(self._layer(self.conv2, x))
-        return self._layer(self.conv3, x)
+        return self.layer(self.conv3, self.hidden(x))
 
 
 def fold_input_mean(model: SRCNN, mean: Sequence[float]) -> SRCNN:

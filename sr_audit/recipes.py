@@ -62,6 +62,7 @@ from sr_audit.augment import AUGMENTATIONS
 from sr_audit.crops import RandomCrops
 from sr_audit.errors import SpecError
 from sr_audit.init import SKIPS
+from sr_audit.mixed import TRAIN_PRECISIONS
 from sr_audit.model import PADDINGS, SRCNNConfig
 from sr_audit.patches import PatchSettings
 from sr_audit.published import PAPER_FIGURES, Pipeline, ReportedFigure, TrainingData
@@ -239,6 +240,14 @@ class Recipe:
         0 (paper): conv1 trained as it is. ``e > 0``: conv1 trained in whitened input coordinates,
         ``W = V (M + e·mean(λ) I)^(-1/2)`` with ``M`` the second moment of the training inputs'
         conv1-sized patches (:mod:`sr_audit.whiten`); the saved model is a plain SRCNN holding ``W``.
+    lr_at_scale : int or None
+        None (paper): the rates ``lr`` at every SR scale. An integer ``k``: ``lr`` are the rates at
+        ×k, and training at ×s uses ``lr * k / s`` (:meth:`rates`): rates inversely proportional
+        to the scale.
+    precision : str
+        Key of :data:`sr_audit.mixed.TRAIN_PRECISIONS`: ``float32`` (paper) or ``bfloat16``
+        (autocast where the device computes bfloat16 natively, float32 elsewhere; the run records
+        which). The saved model is float32 either way.
 
     Notes
     -----
@@ -276,6 +285,8 @@ class Recipe:
     skip: str = "none"
     average: float = 0.0
     whiten: float = 0.0
+    lr_at_scale: int | None = None
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -314,6 +325,11 @@ class Recipe:
         _choice(self.skip, SKIPS, "skip")
         _fraction(self.average, "average", upper_open=True)
         _non_negative(self.whiten, "whiten")
+        _choice(self.precision, TRAIN_PRECISIONS, "precision")
+        if self.lr_at_scale is not None and (
+            isinstance(self.lr_at_scale, bool) or not isinstance(self.lr_at_scale, int) or self.lr_at_scale < 1
+        ):
+            raise SpecError(f"recipe lr_at_scale must be null or a positive integer scale, got {self.lr_at_scale!r}")
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
@@ -358,6 +374,22 @@ class Recipe:
     def eval_config(self) -> SRCNNConfig:
         """The :class:`SRCNNConfig` of the saved model (with ``eval_padding``)."""
         return dataclasses.replace(self.model_config, padding=self.eval_padding)
+
+    def rates(self, scale: int | None = None) -> tuple[float, float, float]:
+        """Base learning rates (conv1, conv2, conv3) for training at SR ``scale``: ``lr``, times
+        ``lr_at_scale / scale`` when ``lr_at_scale`` is set (which then needs the scale).
+
+        >>> get_recipe("sprint").rates(2)
+        (0.015, 0.015, 0.015)
+        """
+        if self.lr_at_scale is None:
+            return self.lr
+        if scale is None:
+            raise SpecError(
+                f"recipe {self.name!r} sets its learning rates by the SR scale (lr_at_scale {self.lr_at_scale}); "
+                "give the scale of the training data"
+            )
+        return tuple(rate * self.lr_at_scale / scale for rate in self.lr)  # type: ignore[return-value]
 
     def lr_factor(self, progress: float) -> float:
         """Factor on the base rates at ``progress`` in [0, 1] of the budget (:data:`SCHEDULES`).
@@ -427,7 +459,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "average": 0.0, "whiten": 0.0}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "average": 0.0, "whiten": 0.0, "lr_at_scale": None, "precision": "float32"}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:
@@ -605,16 +637,19 @@ RECIPES: dict[str, Recipe] = {
             name="sprint",
             description="sr-audit's short-budget recipe (issue 12): fast's Adam, He init, 2% warm-up then cosine to "
             "1%, centring and 8 orientations, with a frozen identity path (skip identity-frozen: the other maps "
-            "learn HR minus the input, inside a plain SRCNN) and conv1 trained in whitened input coordinates "
-            "(whiten 10, sr_audit.whiten), batches of 16 at 1e-2 on every layer; 5,000 steps (80k windows, "
-            "about 29 s on the issue's 2-core Xeon by estimate, 48 s on the 2-core AMD EPYC dev VM), where T91 reaches "
-            "the paper's 9-1-5 figures at x3 with both of two seeds and at x2 and x4 with one, the other "
-            "0.01-0.03 dB short; runs in benchmarks/README.md",
+            "learn HR minus the input, inside a plain SRCNN), conv1 trained in whitened input coordinates "
+            "(whiten 10, sr_audit.whiten), batches of 16 at 1e-2 x 3/scale on every layer (lr_at_scale 3: 1.5e-2 "
+            "at x2, 7.5e-3 at x4) and bfloat16 arithmetic where the CPU has it natively (sr_audit.mixed); 5,000 "
+            "steps (80k windows, 29 s on the 2-core AMD EPYC dev VM at 2,765 windows/s with 2 threads), where "
+            "T91 reaches the paper's 9-1-5 figures at x2, x3 and x4 with both of two seeds; runs in "
+            "benchmarks/README.md",
             batch_size=16,
             lr=(1e-2, 1e-2, 1e-2),
+            lr_at_scale=3,
             budget=Budget("steps", 5_000),
             skip="identity-frozen",
             whiten=10.0,
+            precision="bfloat16",
         ),
     )
 }

@@ -90,6 +90,7 @@ from sr_audit.device import resolve_device
 from sr_audit.errors import DataError, SpecError, SrAuditError
 from sr_audit.evaluation import environment, evaluate
 from sr_audit.io_util import atomic_write_bytes
+from sr_audit.mixed import MixedForward, training_precision
 from sr_audit.init import IdentityPath
 from sr_audit.model import SRCNN, fold_input_mean
 from sr_audit.crops import CropSource, RandomCrops, prepare_crops
@@ -128,7 +129,8 @@ class ProgressInfo(NamedTuple):
 
 @dataclass(frozen=True)
 class TrainOptions:
-    """Run-time settings that do not change what is learned (except ``amp`` and ``tf32`` on CUDA).
+    """Run-time settings that do not change what is learned (except ``tf32`` on CUDA; the
+    arithmetic of training is the recipe's ``precision``, :mod:`sr_audit.mixed`).
 
     Attributes
     ----------
@@ -140,8 +142,6 @@ class TrainOptions:
         Show a tqdm bar with the loss and the last evaluation.
     deterministic : bool
         CUDA only: deterministic cuDNN algorithms instead of the fastest (``cudnn.benchmark``).
-    amp : bool
-        CUDA only: autocast to bfloat16 for forward and loss. Off by default (unmeasured).
     tf32 : bool
         CUDA only: allow TF32 in convolutions and matmuls. Off by default (unmeasured).
     """
@@ -150,7 +150,6 @@ class TrainOptions:
     log_every: int = 25
     progress: bool = True
     deterministic: bool = False
-    amp: bool = False
     tf32: bool = False
 
     def __post_init__(self) -> None:
@@ -195,23 +194,26 @@ def init_model(model: SRCNN, recipe: Recipe, generator: torch.Generator) -> None
         IdentityPath.of(model).install(model)
 
 
-def make_optimizer(model: SRCNN, recipe: Recipe, conv1_weight: torch.Tensor | None = None) -> torch.optim.Optimizer:
-    """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``).
+def make_optimizer(model: SRCNN, recipe: Recipe, conv1_weight: torch.Tensor | None = None,
+                   scale: int | None = None) -> torch.optim.Optimizer:
+    """The recipe's optimizer with one parameter group per layer (base rates in ``initial_lr``:
+    :meth:`~sr_audit.recipes.Recipe.rates` at ``scale``).
 
     The parameters must already be on their training device (fused optimizers run where they are).
     ``conv1_weight`` replaces conv1's weight (a whitened recipe's ``V``, :mod:`sr_audit.whiten`).
     """
+    rates = recipe.rates(scale)
     params = [list(conv.parameters()) for conv in (model.conv1, model.conv2, model.conv3)]
     if conv1_weight is not None:
         params[0] = [conv1_weight, model.conv1.bias]
-    groups = [{"params": p, "lr": lr, "initial_lr": lr} for p, lr in zip(params, recipe.lr)]
+    groups = [{"params": p, "lr": lr, "initial_lr": lr} for p, lr in zip(params, rates)]
     # fused: one kernel for all parameters (a quarter of the for-loop's time per step on the CPU)
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(
-            groups, lr=recipe.lr[0], momentum=recipe.momentum, weight_decay=recipe.weight_decay, fused=True
+            groups, lr=rates[0], momentum=recipe.momentum, weight_decay=recipe.weight_decay, fused=True
         )
     return torch.optim.Adam(
-        groups, lr=recipe.lr[0], betas=(recipe.momentum, recipe.beta2), weight_decay=recipe.weight_decay, fused=True
+        groups, lr=rates[0], betas=(recipe.momentum, recipe.beta2), weight_decay=recipe.weight_decay, fused=True
     )
 
 
@@ -322,18 +324,20 @@ class _Run:
 TrainingSamples = PatchSet | CropSource
 
 
-def _identity(recipe: Recipe, seed: int, budget: Budget, samples: TrainingSamples, data: Mapping[str, Any]) -> str:
-    """What must match for a checkpoint to be resumed by this run, as canonical JSON."""
-    return json.dumps(
-        {
-            "recipe": recipe.as_dict(),
-            "seed": seed,
-            "budget": [budget.unit, budget.value],
-            "patches": samples.identity(),
-            "data": dict(data),
-        },
-        sort_keys=True,
-    )
+def _identity(recipe: Recipe, seed: int, budget: Budget, samples: TrainingSamples, data: Mapping[str, Any],
+              scale: int | None) -> str:
+    """What must match for a checkpoint to be resumed by this run, as canonical JSON (the scale too
+    when it sets the rates)."""
+    identity = {
+        "recipe": recipe.as_dict(),
+        "seed": seed,
+        "budget": [budget.unit, budget.value],
+        "patches": samples.identity(),
+        "data": dict(data),
+    }
+    if recipe.lr_at_scale is not None:
+        identity["scale"] = scale
+    return json.dumps(identity, sort_keys=True)
 
 
 def train_patches(
@@ -349,6 +353,7 @@ def train_patches(
     options: TrainOptions | None = None,
     data_identity: Mapping[str, Any] | None = None,
     on_progress: Callable[[ProgressInfo], None] | None = None,
+    scale: int | None = None,
 ) -> tuple[SRCNN, dict[str, Any]]:
     """Train an SRCNN on a patch set or a crop source.
 
@@ -386,6 +391,8 @@ def train_patches(
     on_progress : callable, optional
         Called with a :class:`ProgressInfo` every ``options.log_every`` steps, after the loss
         check; an exception raised there stops the run (the last checkpoint stays).
+    scale : int, optional
+        SR scale of the samples; needed by a recipe whose rates follow the scale (``lr_at_scale``).
 
     Returns
     -------
@@ -424,10 +431,10 @@ def train_patches(
         )
     total_steps = budget.total_steps(n, batch)
     seconds = budget.seconds
-    if options.amp and dev.type != "cuda":
-        raise SpecError("amp is for CUDA training only; drop --amp on the CPU")
+    autocast_dtype, precision = training_precision(recipe.precision, dev)
     state_path = Path(checkpoint_dir) / STATE_FILE if checkpoint_dir is not None else None
-    identity = _identity(recipe, seed, budget, patches, data_identity or {})
+    identity = _identity(recipe, seed, budget, patches, data_identity or {}, scale)
+    rates = recipe.rates(scale)  # before any work: a recipe whose rates follow the scale needs it
 
     data = patches.resident(dev)
     mean = data.input_mean() if recipe.centre else None
@@ -442,7 +449,7 @@ def train_patches(
         z = whiten.whitening_matrix(data.input_moment(config.f1, shift), recipe.whiten)
         whitened = whiten.WhitenedConv1(model, z, keep=config.channels if recipe.skip != "none" else 0)
     setup_seconds = time.perf_counter() - setup_start
-    optimizer = make_optimizer(model, recipe, conv1_weight=None if whitened is None else whitened.v)
+    optimizer = make_optimizer(model, recipe, conv1_weight=None if whitened is None else whitened.v, scale=scale)
     frozen = IdentityPath.of(model) if recipe.skip == "identity-frozen" else None
     fixed = None if frozen is None else {k: v.to(dev, torch.float32) for k, v in frozen.weights().items()}
     run = _Run(model, optimizer, generator, n)
@@ -481,7 +488,8 @@ def train_patches(
         )
 
     loss_fn = loss_function(recipe)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if options.amp else contextlib.nullcontext()
+    autocast = torch.autocast(dev.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()
+    forward = MixedForward(model, frozen if autocast_dtype else None)
     every_steps = options.checkpoint_every.total_steps(n, batch)
     every_seconds = options.checkpoint_every.seconds
 
@@ -557,8 +565,8 @@ def train_patches(
             if shift is not None:
                 x, y = x - shift, y - shift
             with autocast:
-                out = model(x)
-                loss = loss_fn(out.float(), y)
+                out = forward(x)
+            loss = loss_fn(out, y)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if whitened is not None:
@@ -626,7 +634,8 @@ def train_patches(
         "input_mean": mean,
         "device": str(dev),
         "threads": torch.get_num_threads(),
-        "amp": options.amp and dev.type == "cuda",
+        "precision": precision,
+        "lr": list(rates),
         "tf32": options.tf32 and dev.type == "cuda",
         "deterministic": dev.type == "cpu" or options.deterministic,
         "budget_extended_from": extended_from,
@@ -761,6 +770,7 @@ def train_model(
         evaluator=evaluator if eval_images is not None else None,
         options=options,
         data_identity=identity,
+        scale=degradation.scale,
     )
     final = inference_model(trained, recipe)
     final_eval = None

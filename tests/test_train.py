@@ -31,13 +31,31 @@ def test_paper_recipe_is_the_papers_setting():
     assert r.patch.label_size(r.model_config.shrink) == 21
 
 
-def test_sprint_is_fast_with_the_identity_path_whitening_and_larger_batches():
-    # what benchmarks/README.md measured: these five fields, nothing else, turn fast into sprint
+def test_sprint_is_fast_with_the_identity_path_whitening_larger_batches_scaled_rates_and_bfloat16():
+    # what benchmarks/README.md measured: these seven fields, nothing else, turn fast into sprint
     fast, sprint = get_recipe("fast"), get_recipe("sprint")
     changed = {k for k, v in sprint.as_dict().items() if fast.as_dict().get(k) != v}
-    assert changed == {"name", "description", "lr", "skip", "budget", "batch_size", "whiten"}
+    assert changed == {"name", "description", "lr", "skip", "budget", "batch_size", "whiten", "lr_at_scale", "precision"}
     assert (sprint.lr, sprint.skip, sprint.budget) == ((1e-2, 1e-2, 1e-2), "identity-frozen", Budget("steps", 5_000))
-    assert (sprint.batch_size, sprint.whiten) == (16, 10.0)
+    assert (sprint.batch_size, sprint.whiten, sprint.precision) == (16, 10.0, "bfloat16")
+    # the rates of the runs in benchmarks/README.md, bit for bit
+    assert [sprint.rates(s)[0] for s in (2, 3, 4)] == [15e-3, 1e-2, 7.5e-3]
+
+
+def test_rates_follow_the_scale_only_when_asked():
+    fast, sprint = get_recipe("fast"), get_recipe("sprint")
+    assert fast.rates() == fast.rates(4) == fast.lr
+    assert sprint.rates(6) == (5e-3, 5e-3, 5e-3)
+    with pytest.raises(SpecError, match="sets its learning rates by the SR scale"):
+        sprint.rates()
+    with pytest.raises(SpecError, match="sets its learning rates by the SR scale"):
+        train_patches(_patches(), sprint.replace(patch=PatchSettings(21, 7), augment="none"), budget=Budget("steps", 1),
+                      options=QUIET)
+    for bad in (0, 2.5, True, "3"):
+        with pytest.raises(SpecError, match="lr_at_scale must be null or a positive integer"):
+            fast.replace(lr_at_scale=bad)
+    _, summary = train_patches(_patches(), SMALL.replace(lr_at_scale=3), budget=Budget("steps", 2), options=QUIET, scale=2)
+    assert summary["lr"] == [r * 1.5 for r in SMALL.lr]
 
 
 def test_unknown_recipe_lists_the_known_ones():
@@ -235,11 +253,6 @@ def test_patch_set_must_fit_the_recipe():
         train_patches(PatchSet(torch.zeros(40, 1, 21, 21), torch.zeros(40, 1, 21, 21)), SMALL, options=QUIET)
     with pytest.raises(DataError, match="smaller batch_size"):
         train_patches(_patches(8), SMALL, options=QUIET)
-
-
-def test_amp_is_refused_on_the_cpu():
-    with pytest.raises(SpecError, match="CUDA training only"):
-        train_patches(_patches(), SMALL, options=TrainOptions(progress=False, amp=True), budget=Budget("steps", 1))
 
 
 @pytest.mark.gpu

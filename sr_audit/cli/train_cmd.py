@@ -96,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
             raise SpecError(f"--threads must be a positive integer, got {args.threads}")
         torch.set_num_threads(args.threads)
     recipe = load_recipe(args.recipe)
+    if args.amp:
+        recipe = recipe.replace(precision="bfloat16")
     degradation = _degradation(args, recipe)
     data = args.data if args.data is not None else recipe.default_train_data()
     train = load_dataset(data, data_root=args.data_root, embedded_split="train", scale=degradation.scale)
@@ -103,7 +105,6 @@ def _run(args: argparse.Namespace) -> int:
     options = TrainOptions(
         checkpoint_every=Budget("minutes", args.checkpoint_minutes),
         deterministic=args.deterministic,
-        amp=args.amp,
         tf32=args.tf32,
     )
     if resolve_device(args.device).type == "cpu":
@@ -176,7 +177,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--cache-dir", default=None, metavar="DIR", help="patch cache (default $SR_AUDIT_CACHE or ~/.cache/sr-audit)")
     p.add_argument("--deterministic", action="store_true", help="CUDA: deterministic cuDNN algorithms (slower)")
-    p.add_argument("--amp", action="store_true", help="CUDA: bfloat16 autocast (off by default: its effect on PSNR is unmeasured)")
+    p.add_argument("--amp", action="store_true", help="train with the recipe's precision set to bfloat16 (autocast where the device has native "
+                   "bfloat16: CUDA, CPUs with AVX-512 BF16 or AMX; sr_audit.mixed)")
     p.add_argument("--tf32", action="store_true", help="CUDA: allow TF32 (off by default: its effect on PSNR is unmeasured)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
