@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-import sr_audit.mixed as mixed
+from sr_audit import mixed
 from sr_audit.errors import SpecError
 from sr_audit.init import IdentityPath
 from sr_audit.mixed import MixedForward, training_precision
@@ -83,7 +83,7 @@ def test_bfloat16_training_is_reproducible_and_recorded(monkeypatch):
     assert recipe.precision == "bfloat16"
     options = TrainOptions(progress=False)
     runs = [train_patches(patches, recipe, budget=Budget("steps", 6), options=options, scale=3) for _ in range(2)]
-    (m1, s1), (m2, s2) = runs
+    (m1, s1), (m2, _) = runs
     assert s1["precision"] == "bfloat16 autocast" and all(torch.equal(a, b) for a, b in zip(m1.parameters(), m2.parameters()))
     assert next(m1.parameters()).dtype == torch.float32
     m32, s32 = train_patches(patches, recipe.replace(precision="float32"), budget=Budget("steps", 6), options=options,

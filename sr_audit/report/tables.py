@@ -597,7 +597,7 @@ class ReportData:
         rows = []
         for m in self.models:
             rows.append((m.kind, m.train_spec or "–", f"×{m.scale}", m.model, "–" if m.seed is None else str(m.seed),
-                         dict_label(m.recipe) or "–", ", ".join(sorted(m.data)),
+                         dict_label(m.recipe) or "–", data_label(m.data),
                          "–" if m.wall_time_s is None else f"{m.wall_time_s:.0f}",
                          "–" if m.final_loss is None else f"{m.final_loss:.3g}", m.environment.device, m.key[:12]))
         return TextTable(columns=("kind", "train spec", "scale", "model", "seed", "recipe", "data", "wall time (s)",
@@ -995,6 +995,23 @@ def budget_text(recipe: Mapping[str, object] | None) -> str | None:
     if isinstance(budget, Mapping) and isinstance(budget.get("value"), (int, float)) and budget.get("unit"):
         return f"{budget['value']:g} {budget['unit']}"
     return None
+
+
+#: Names of a model's data a report lists in full; more are counted, with the first and last.
+DATA_NAMES_SHOWN = 4
+
+
+def data_label(data: Mapping[str, str]) -> str:
+    """A model's data (name -> content hash) in a table cell: its names, or for more than
+    :data:`DATA_NAMES_SHOWN` their count with the first and last (sorted).
+
+    >>> data_label({"t2": "…", "t1": "…"}), data_label({f"im{i:02d}": "…" for i in range(91)})
+    ('t1, t2', '91 images: im00 … im90')
+    """
+    names = sorted(data)
+    if len(names) <= DATA_NAMES_SHOWN:
+        return ", ".join(names)
+    return f"{len(names)} images: {names[0]} … {names[-1]}"
 
 
 def recipe_labels(recipes: Iterable[Mapping[str, object]]) -> dict[str, str]:
