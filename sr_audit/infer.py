@@ -66,7 +66,7 @@ from sr_audit.model import SRCNN
 DEFAULT_TILE_BYTES = 512 * 2**20
 
 #: Largest tile budget, in bytes, of the automatic tiles on the CPU in float32 (see the module
-#: notes): about 120-pixel tiles for a 9-1-5 model.
+#: notes): 135-pixel tiles for a 9-1-5 model.
 CPU_TILE_BYTES = 16 * 2**20
 
 #: Smallest automatic tile side, in output pixels.

@@ -80,7 +80,7 @@ class MixedForward:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         m = self.model
-        if self.path is None or self.mask is None:
+        if self.path is None or self.mask is None:  # the mask exists exactly when the path does
             return m(x).float()
         # conv3's bias holds -offset: the residual's bias is the rest, small like the residual itself
         weight, bias = m.conv3.weight * self.mask, m.conv3.bias + self.path.offset
