@@ -76,6 +76,23 @@ def test_standard_sets_found_choose_the_near_paper_configuration(tmp_path: Path)
     assert NEAR_PAPER.standard_sets == ("T91", "Set5", "Set14")
 
 
+def test_the_train_backends_left_out_have_the_kernel_of_one_kept() -> None:
+    """NEAR_PAPER trains on five of the seven backends; each one left out has the kernel, Keys
+    coefficient and antialiasing of a kept one (its model scores within 0.01 dB of that one's in the
+    full run), and the command's first line names it."""
+    def kernel(spec) -> tuple:
+        c = backends.get_backend(spec.backend).conventions(spec)
+        return c.kernel, c.cubic_a, c.antialias
+
+    every = select_specs("all").specs
+    by_name = {s.backend: s for s in every}
+    left = sorted(set(by_name) - set(NEAR_PAPER.train_backends))
+    assert left == ["matlab-legacy", "torch"]
+    assert kernel(by_name["matlab-legacy"]) == kernel(by_name["matlab"]) == ("bicubic", -0.5, True)
+    assert kernel(by_name["torch"]) == kernel(by_name["cv2"]) == ("bicubic", -0.75, False)
+    assert all(name in NEAR_PAPER.train_why for name in left)
+
+
 def test_folder_names_are_found_in_any_case_and_through_the_environment(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "data"

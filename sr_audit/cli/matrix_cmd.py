@@ -3,7 +3,7 @@
 With no data options it says in its first line what it runs and why
 (:func:`sr_audit.matrix.plan.choose_defaults`, :func:`~sr_audit.matrix.plan.describe_choice`):
 when T91, Set5 and Set14 are found under the data root, the near-paper configuration (recipe
-``sprint``, T91 -> Set5, Set14, x3, three train backends and every eval backend, within 10 minutes
+``sprint``, T91 -> Set5, Set14, x3, five train backends and every eval backend, within 10 minutes
 on 2 CPU cores); else the quick CPU demo (the embedded images, scikit-image's photos, every
 available backend, x3, the ``quick`` recipe). Both use the ``matlab`` protocol and write into
 ``sr-audit-out/``; ``--data``, ``--eval-data``, ``--recipe``, ``--train``, ``--eval`` and

@@ -29,9 +29,9 @@ the data of this choice: :data:`NEAR_PAPER` and :data:`QUICK_DEMO`), chosen by
 
 * :data:`NEAR_PAPER` when the standard sets its data names (T91, Set5, Set14) are found under the
   data root (:func:`sr_audit.datasets.find_data_root`): recipe ``sprint`` (the paper's 9-1-5
-  figures at x3 within about 0.02 dB), T91 -> Set5, Set14, x3, every eval backend and a few train
-  backends, sized to finish within 10 minutes on 2 CPU cores (the arithmetic is at
-  :data:`NEAR_PAPER`);
+  figures at x3), T91 -> Set5, Set14, x3, every eval backend and five train backends (the two
+  left out repeat two others' kernels), sized to finish within 10 minutes on 2 CPU cores (the
+  arithmetic is at :data:`NEAR_PAPER`);
 * :data:`QUICK_DEMO` otherwise: the embedded photographs, recipe ``quick``, x3, every backend.
 
 ``--data``, ``--eval-data`` or ``--recipe`` given: no search; the options left out come from
@@ -144,26 +144,22 @@ QUICK_DEMO = DefaultConfig(name="quick demo", recipe=DEFAULT_RECIPE, train_data=
                            eval_data=DEFAULT_EVAL_DATA, scales=DEFAULT_SCALES)
 
 #: The main job near the paper's quality, when T91, Set5 and Set14 are found: recipe ``sprint``
-#: (5,000 steps of 16: Set5 / Set14 x3 32.42 / 29.04 and 32.44 / 29.03 dB with seeds 0 and 1
-#: against the paper's 32.39 / 29.00, benchmarks/README.md), every eval backend, three train
-#: backends. Why three (2-core AMD EPYC, shared; the per-model costs, measured with the earlier
-#: 12,000-step sprint, which trained about as long): a sprint model trained in about 60 s quiet (tf's took 59 s in the
-#: run below); one model on Set5 + Set14 (3.8 Mpx) over the 7 eval backends takes 25 s when the
-#: machine is light (the authors' rows: 26 and 25 s), 50 s at load 2.5-3.3 (inference 7.6 s and
-#: scores 1.5 s per eval backend); bicubic 7-10 s; preparing the inputs 9 s (tf's import 5 s);
-#: start-up 7 s; report 5 s. Quiet, with the authors' two x3 rows: about 80 s + 85 s per train
-#: backend, so 3 backends about 5.5 minutes, 4 about 7, 7 about 11: three leave 40 % in hand
-#: for a slower laptop or a busy machine. Under load training slows far more than
-#: evaluation (two torch threads on two shared cores: the same run trained matlab in 336 s,
-#: cv2 in 218 s); the 3-backend default took 13 min 23 s at load 3.2-4.4 (this run's own two
-#: threads included). The three: matlab (the paper's degradation, antialiased) and the two
-#: non-antialiased families, cv2 (Keys a = -0.75, as torch) and tf (a = -0.5); pil and skimage are
-#: antialiased like matlab and score within 0.1 to 0.5 dB of it as eval specs.
+#: (5,000 steps of 16: Set5 / Set14 x3 32.42 / 29.04 and 32.43 / 29.02 dB with seeds 0 and 1
+#: against the paper's 32.39 / 29.00, benchmarks/README.md), x3, every eval backend and five of
+#: the seven train backends. Timings (2-core AMD EPYC dev VM, quiet, 2 Dec 2026): ``sr-audit matrix
+#: --train all`` with the data root took 5 min 35 s (5 min 50 s with start-up and report): 7 models
+#: of about 30 s of training and 18 s of evaluation each, 140 cells, the authors' two x3 rows.
+#: ``make demo`` adds its installation (1.7 to 3 minutes here), and a CPU without native bfloat16
+#: trains sprint in float32 at about 0.7x the speed (benchmarks/README.md, "Training throughput"):
+#: all seven rows would be 7.5 to 10.5 minutes, too close to the 10 of issue 12. Two rows repeat
+#: others: matlab-legacy is matlab's kernel (a = -0.5, antialiased) and torch is cv2's (a = -0.75,
+#: not antialiased), and in that run their models scored within 0.01 dB of matlab's and cv2's on
+#: every eval backend of both sets. Leaving those two out saves 2 x 48 s and no finding.
 NEAR_PAPER = DefaultConfig(
     name="near-paper configuration", recipe="sprint", train_data="T91", eval_data=("Set5", "Set14"), scales=(3,),
-    train_backends=("matlab", "cv2", "tf"),
-    train_why="fewer rows so that x3 finishes within 10 minutes on 2 CPU cores: the paper's matlab (antialiased) "
-              "and cv2 and tf (not antialiased); --train all for every backend",
+    train_backends=("matlab", "pil", "skimage", "cv2", "tf"),
+    train_why="5 of 7 so that x3 finishes within 10 minutes on 2 CPU cores: matlab-legacy and torch have matlab's "
+              "and cv2's kernels and train the same models to within 0.01 dB; --train all for every backend",
 )
 
 
