@@ -248,6 +248,11 @@ class Recipe:
         Key of :data:`sr_audit.mixed.TRAIN_PRECISIONS`: ``float32`` (paper) or ``bfloat16``
         (autocast where the device computes bfloat16 natively, float32 elsewhere; the run records
         which). The saved model is float32 either way.
+    horizon : int or None
+        None (paper): the schedule spans the whole budget. An integer ``N``: it spans at most ``N``
+        steps; a longer budget (or a time budget that makes more steps) runs warm-up and decay over
+        the first ``N`` steps and trains on at ``final_lr`` (:meth:`lr_factor`). For rates tuned to
+        a short budget that are unstable when held longer.
 
     Notes
     -----
@@ -287,6 +292,7 @@ class Recipe:
     whiten: float = 0.0
     lr_at_scale: int | None = None
     precision: str = "float32"
+    horizon: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -330,6 +336,10 @@ class Recipe:
             isinstance(self.lr_at_scale, bool) or not isinstance(self.lr_at_scale, int) or self.lr_at_scale < 1
         ):
             raise SpecError(f"recipe lr_at_scale must be null or a positive integer scale, got {self.lr_at_scale!r}")
+        if self.horizon is not None and (
+            isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 1
+        ):
+            raise SpecError(f"recipe horizon must be null or a positive number of steps, got {self.horizon!r}")
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
@@ -391,13 +401,20 @@ class Recipe:
             )
         return tuple(rate * self.lr_at_scale / scale for rate in self.lr)  # type: ignore[return-value]
 
-    def lr_factor(self, progress: float) -> float:
-        """Factor on the base rates at ``progress`` in [0, 1] of the budget (:data:`SCHEDULES`).
+    def lr_factor(self, progress: float, step: int = 0) -> float:
+        """Factor on the base rates at ``progress`` in [0, 1] of the budget (:data:`SCHEDULES`),
+        ``step`` steps into the run; with a ``horizon`` the schedule's progress is the larger of
+        ``progress`` and ``step / horizon``.
 
         >>> r = get_recipe("paper")
         >>> r.lr_factor(0.0), r.lr_factor(0.5)
         (1.0, 1.0)
+        >>> s = get_recipe("sprint")
+        >>> s.lr_factor(0.1, step=s.horizon) == s.lr_factor(1.0) == s.final_lr
+        True
         """
+        if self.horizon is not None:
+            progress = max(progress, step / self.horizon)
         p = min(max(progress, 0.0), 1.0)
         if self.warmup > 0 and p < self.warmup:
             return p / self.warmup
@@ -459,7 +476,7 @@ class Recipe:
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Recipe))
 
 #: Fields added after the first recipe format, with the defaults :meth:`Recipe.as_dict` leaves out.
-LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "average": 0.0, "whiten": 0.0, "lr_at_scale": None, "precision": "float32"}
+LATER_FIELDS: dict[str, Any] = {"n1": 64, "n2": 32, "pipeline": None, "reported": (), "centre": False, "augment": "none", "skip": "none", "average": 0.0, "whiten": 0.0, "lr_at_scale": None, "precision": "float32", "horizon": None}
 
 
 def _nested(kind: type, value: Any, what: str) -> Any:
@@ -495,7 +512,7 @@ DIV2K_SMALL_SOURCE = (
     "to be DIV2K's validation HR images"
 )
 
-#: sr-audit's default recipe (sprint below is this with five changes).
+#: sr-audit's default recipe (sprint below is this with eight changes of field).
 _FAST = Recipe(
     name="fast",
     description="sr-audit's fast recipe for the CPU: Adam 1e-3 on every layer, He init, batches of 8, "
@@ -641,8 +658,10 @@ RECIPES: dict[str, Recipe] = {
             "(whiten 10, sr_audit.whiten), batches of 16 at 1e-2 x 3/scale on every layer (lr_at_scale 3: 1.5e-2 "
             "at x2, 7.5e-3 at x4) and bfloat16 arithmetic where the CPU has it natively (sr_audit.mixed); 5,000 "
             "steps (80k windows, 29 s on the 2-core AMD EPYC dev VM at 2,765 windows/s with 2 threads), where "
-            "T91 reaches the paper's 9-1-5 figures at x2, x3 and x4 with both of two seeds; runs in "
-            "benchmarks/README.md",
+            "T91 reaches the paper's 9-1-5 figures at x2, x3 and x4 with both of two seeds. The schedule spans "
+            "at most 6,000 steps (horizon): held longer, these rates kill the ReLUs (a 5-minute x2 run fell back "
+            "to bicubic), so a longer budget trains on at the final rate; for budgets of minutes use fast. Runs "
+            "in benchmarks/README.md",
             batch_size=16,
             lr=(1e-2, 1e-2, 1e-2),
             lr_at_scale=3,
@@ -650,6 +669,7 @@ RECIPES: dict[str, Recipe] = {
             skip="identity-frozen",
             whiten=10.0,
             precision="bfloat16",
+            horizon=6_000,
         ),
     )
 }

@@ -553,7 +553,7 @@ def train_patches(
                 run.epoch += 1
             idx = run.perm[run.pos : run.pos + batch]
             run.pos += batch
-            factor = recipe.lr_factor(progress_of())
+            factor = recipe.lr_factor(progress_of(), run.step)
             for group in optimizer.param_groups:
                 group["lr"] = group["initial_lr"] * factor
             if n == windows:

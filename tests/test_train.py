@@ -31,13 +31,14 @@ def test_paper_recipe_is_the_papers_setting():
     assert r.patch.label_size(r.model_config.shrink) == 21
 
 
-def test_sprint_is_fast_with_the_identity_path_whitening_larger_batches_scaled_rates_and_bfloat16():
-    # what benchmarks/README.md measured: these seven fields, nothing else, turn fast into sprint
+def test_sprint_is_fast_with_the_identity_path_whitening_larger_batches_scaled_rates_bfloat16_and_a_horizon():
+    # what benchmarks/README.md measured: these eight fields, nothing else, turn fast into sprint
     fast, sprint = get_recipe("fast"), get_recipe("sprint")
     changed = {k for k, v in sprint.as_dict().items() if fast.as_dict().get(k) != v}
-    assert changed == {"name", "description", "lr", "skip", "budget", "batch_size", "whiten", "lr_at_scale", "precision"}
+    assert changed == {"name", "description", "lr", "skip", "budget", "batch_size", "whiten", "lr_at_scale", "precision",
+                       "horizon"}
     assert (sprint.lr, sprint.skip, sprint.budget) == ((1e-2, 1e-2, 1e-2), "identity-frozen", Budget("steps", 5_000))
-    assert (sprint.batch_size, sprint.whiten, sprint.precision) == (16, 10.0, "bfloat16")
+    assert (sprint.batch_size, sprint.whiten, sprint.precision, sprint.horizon) == (16, 10.0, "bfloat16", 6_000)
     # the rates of the runs in benchmarks/README.md, bit for bit
     assert [sprint.rates(s)[0] for s in (2, 3, 4)] == [15e-3, 1e-2, 7.5e-3]
 
@@ -124,6 +125,21 @@ def _patches(n: int = 96, seed: int = 0) -> PatchSet:
 # 9-1-5 valid on 21x21 windows: 9x9 targets
 SMALL = get_recipe("fast").replace(patch=PatchSettings(21, 7), batch_size=16, centre=False, augment="none")
 QUIET = TrainOptions(progress=False, log_every=1, checkpoint_every=Budget("steps", 5))
+
+
+def test_a_horizon_ends_the_schedule_after_that_many_steps() -> None:
+    r = SMALL.replace(horizon=4)
+    assert r.lr_factor(0.2, step=2) == SMALL.lr_factor(0.5) and r.lr_factor(0.9, step=2) == SMALL.lr_factor(0.9)
+    seen: dict[int, list[float]] = {8: [], 4: []}
+    for recipe, steps in ((r, 8), (SMALL, 4)):
+        train_patches(_patches(), recipe, budget=Budget("steps", steps), options=QUIET,
+                      on_progress=lambda info, steps=steps: seen[steps].append(info.lr_factor))
+    # the 8-step run with horizon 4 schedules its first 4 steps as a 4-step run, then holds final_lr
+    assert len(seen[8]) == 8 and seen[8][:4] == seen[4] and seen[8][4:] == [SMALL.final_lr] * 4
+    for bad in (0, 2.5, True, "6000"):
+        with pytest.raises(SpecError, match="horizon must be null or a positive number of steps"):
+            SMALL.replace(horizon=bad)
+    assert "horizon" not in SMALL.as_dict()  # a recipe without one keeps its dict (and store keys)
 
 
 def _same_weights(a, b) -> bool:
