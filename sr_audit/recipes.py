@@ -150,6 +150,11 @@ def _non_negative(value: Any, name: str) -> None:
         raise SpecError(f"recipe {name} must be a finite number >= 0, got {value!r}")
 
 
+def _optional_count(value: Any, name: str, what: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise SpecError(f"recipe {name} must be null or {what}, got {value!r}")
+
+
 def _fraction(value: Any, name: str, upper_open: bool = False) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
     if not ok or (upper_open and value == 1):
@@ -332,14 +337,8 @@ class Recipe:
         _fraction(self.average, "average", upper_open=True)
         _non_negative(self.whiten, "whiten")
         _choice(self.precision, TRAIN_PRECISIONS, "precision")
-        if self.lr_at_scale is not None and (
-            isinstance(self.lr_at_scale, bool) or not isinstance(self.lr_at_scale, int) or self.lr_at_scale < 1
-        ):
-            raise SpecError(f"recipe lr_at_scale must be null or a positive integer scale, got {self.lr_at_scale!r}")
-        if self.horizon is not None and (
-            isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 1
-        ):
-            raise SpecError(f"recipe horizon must be null or a positive number of steps, got {self.horizon!r}")
+        _optional_count(self.lr_at_scale, "lr_at_scale", "a positive integer scale")
+        _optional_count(self.horizon, "horizon", "a positive number of steps")
         if self.skip != "none" and min(self.n1, self.n2) <= self.channels:
             raise SpecError(
                 f"recipe skip {self.skip!r} carries the input through {self.channels} map(s) of conv1 and conv2, "
